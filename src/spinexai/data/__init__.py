@@ -1,0 +1,1 @@
+"""Dataset ingest, manifests and patient-level folds."""

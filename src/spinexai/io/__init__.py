@@ -1,0 +1,1 @@
+"""Reading and writing of images, centroid files, grade tables and Parquet tables."""

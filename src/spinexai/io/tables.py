@@ -1,0 +1,183 @@
+"""Parquet tables with documented schemas: every column has a type, a unit and a meaning.
+
+``python -m spinexai.io.tables`` prints the schemas as Markdown (docs/tables.md is generated so).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from spinexai.errors import InputError
+from spinexai.io.atomic import atomic_path
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # pyarrow type name: string, int64, float64, bool
+    description: str
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    name: str
+    path: str
+    description: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def arrow(self) -> pa.Schema:
+        return pa.schema([pa.field(c.name, getattr(pa, c.dtype)()) for c in self.columns])
+
+
+def _c(name: str, dtype: str, description: str, unit: str = "") -> Column:
+    return Column(name, dtype, description, unit)
+
+
+_VERTEBRA_KEYS = (
+    _c("subject", "string", "subject ID without the 'sub-' prefix"),
+    _c("series", "string", "series entity ('split-...' value), empty for single-series subjects"),
+    _c("label", "int64", "VerSe vertebra label (1-7 C, 8-19 T, 20-25 L, 28 T13)"),
+    _c("level", "string", "level name, e.g. 'L1'"),
+)
+_GRADE = (
+    _c("grade", "int64", "Genant grade 0-3; -1 when not graded or graded with an unknown code"),
+    _c("fracture", "bool", "grade >= config data.fracture_min_grade"),
+    _c("morphology", "string", "normal / wedge / biconcave / crush where known, else empty"),
+)
+_STATUS = (
+    _c("status", "string", "'included' or 'excluded'"),
+    _c("reason", "string", "why the vertebra was excluded (empty when included)"),
+)
+
+MANIFEST = TableSchema(
+    "manifest", "results/data/manifest.parquet",
+    "One row per vertebra found by ingest (labelled in the mask, listed in the centroid file or graded).",
+    _VERTEBRA_KEYS + _GRADE + (
+        _c("ct_path", "string", "CT image"),
+        _c("mask_path", "string", "vertebra label mask (empty if none)"),
+        _c("body_mask_path", "string", "vertebral-body mask used for body centres (empty if none)"),
+        _c("mask_convention", "string", "'verse' or 'totalsegmentator' label numbering of the mask"),
+        _c("mask_resampled", "bool", "the mask grid differed from the CT grid and was resampled onto it"),
+        _c("centroid_x", "float64", "reformatting centre, world x (RAS)", "mm"),
+        _c("centroid_y", "float64", "reformatting centre, world y (RAS)", "mm"),
+        _c("centroid_z", "float64", "reformatting centre, world z (RAS)", "mm"),
+        _c("centroid_source", "string", "json (file as given), mask_body (body mask), mask_estimate (anterior part of the vertebra mask), mask (whole-vertebra mask)"),
+        _c("truth_path", "string", "ground-truth morphometry JSON (synthetic cohort), empty for real data"),
+        _c("fracture_mask_path", "string", "ground-truth fracture region mask (synthetic cohort), empty otherwise"),
+    ) + _STATUS,
+)
+
+EXCLUDED = TableSchema(
+    "excluded", "results/data/excluded.parquet",
+    "One row per excluded vertebra (label >= 1) or subject (label -1), with the stage that excluded it.",
+    _VERTEBRA_KEYS + (
+        _c("stage", "string", "'ingest' or 'reformat'"),
+        _c("reason", "string", "why it was excluded"),
+        _c("file", "string", "the file the reason refers to"),
+    ),
+)
+
+SPLINE = TableSchema(
+    "spline", "results/data/reformat/sub-<id>/spline.parquet",
+    "The centroid spline of one subject, sampled every 1 mm of arc length, with its moving frame.",
+    (
+        _c("subject", "string", "subject ID"),
+        _c("s", "float64", "arc length from the most cranial centroid (negative in the cranial extension)", "mm"),
+        *(_c(f"{v}_{a}", "float64", f"{desc}, world {a} (RAS)", unit)
+          for v, desc, unit in (("pos", "curve point", "mm"), ("t", "tangent (caudal)", ""), ("p", "posterior axis", ""), ("l", "lateral axis (patient left)", ""))
+          for a in "xyz"),
+    ),
+)
+
+PATCHES = TableSchema(
+    "patches", "results/data/patches.parquet",
+    "One row per vertebra that ingest included, with the reformatted files; reformat may exclude more.",
+    _VERTEBRA_KEYS + _GRADE + (
+        _c("s", "float64", "arc length of the centre on the subject's spline", "mm"),
+        _c("fov_fraction", "float64", "fraction of the 3D patch inside the scan's field of view"),
+        _c("ct_patch", "string", "96^3 1 mm CT patch (HU, IPL axes: inferior, posterior, left)"),
+        _c("mask_patch", "string", "96^3 vertebra label patch"),
+        _c("body_patch", "string", "96^3 vertebral-body label patch (empty without a body mask)"),
+        _c("fracture_patch", "string", "96^3 ground-truth fracture region (synthetic only)"),
+        _c("sag_ct", "string", "224^2 0.5 mm straightened mid-sagittal reformation (HU)"),
+        _c("sag_mask", "string", "224^2 label reformation"),
+        _c("sag_body", "string", "224^2 vertebral-body label reformation (empty without a body mask)"),
+        _c("sag_fracture", "string", "224^2 ground-truth fracture region reformation (synthetic only)"),
+        _c("sag_heatmap", "string", "224^2 Gaussian centroid channel"),
+    ) + _STATUS,
+)
+
+FOLDS = TableSchema(
+    "folds", "results/data/folds.parquet",
+    "Patient-level assignment: K cross-validation folds stratified by fracture status, plus a held-out test set.",
+    (
+        _c("subject", "string", "subject ID"),
+        _c("split", "string", "'cv' or 'test'"),
+        _c("fold", "int64", "fold 0..K-1 for cv subjects (the fold in which it is validated), -1 for test"),
+        _c("has_fracture", "bool", "the subject has at least one included fractured vertebra"),
+        _c("n_vertebrae", "int64", "included vertebrae of the subject"),
+        _c("n_fractures", "int64", "included fractured vertebrae of the subject"),
+    ),
+)
+
+SCHEMAS = {s.name: s for s in (MANIFEST, EXCLUDED, SPLINE, PATCHES, FOLDS)}
+
+
+def conform(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
+    """Return ``df`` with exactly the schema's columns, in order, cast to its types."""
+    missing = [c for c in schema.names if c not in df.columns]
+    if missing:
+        raise ValueError(f"table '{schema.name}' lacks columns {missing}")
+    out = df[schema.names].copy()
+    for col in schema.columns:
+        if col.dtype == "string":
+            out[col.name] = out[col.name].fillna("").astype(str)
+        elif col.dtype == "bool":
+            out[col.name] = out[col.name].astype(bool)
+        else:
+            out[col.name] = out[col.name].astype(col.dtype)
+    return out.reset_index(drop=True)
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: TableSchema) -> None:
+    """Validate ``df`` against ``schema`` and write it as Parquet atomically."""
+    table = pa.Table.from_pandas(conform(df, schema), schema=schema.arrow(), preserve_index=False)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def read_table(path: str | os.PathLike, schema: TableSchema) -> pd.DataFrame:
+    """Read a Parquet table and check that it has the schema's columns."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, None, f"table '{schema.name}' not found")
+    df = pd.read_parquet(path)
+    missing = [c for c in schema.names if c not in df.columns]
+    if missing:
+        raise InputError(path, missing[0], f"missing column(s) {missing} of table '{schema.name}'")
+    return df
+
+
+def schemas_markdown() -> str:
+    lines = ["# Output tables", "", "Generated by `python -m spinexai.io.tables`; do not edit by hand.", ""]
+    for schema in SCHEMAS.values():
+        lines += [f"## `{schema.name}`: `{schema.path}`", "", schema.description, "",
+                  "| column | type | unit | meaning |", "|---|---|---|---|"]
+        lines += [f"| `{c.name}` | {c.dtype} | {c.unit} | {c.description} |" for c in schema.columns]
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(schemas_markdown(), end="")
