@@ -37,7 +37,8 @@ class TableSchema:
         return [c.name for c in self.columns]
 
     def arrow(self) -> pa.Schema:
-        return pa.schema([pa.field(c.name, getattr(pa, c.dtype)()) for c in self.columns])
+        types = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
+        return pa.schema([pa.field(c.name, types[c.dtype]) for c in self.columns])
 
 
 def _c(name: str, dtype: str, description: str, unit: str = "") -> Column:

@@ -1,0 +1,15 @@
+# spinexai: interpretable vertebral fracture diagnosis from spine CT.
+# Table of contents only; see rules/*.smk. Run: snakemake --profile profiles/local all
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        final_outputs(),

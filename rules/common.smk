@@ -1,0 +1,53 @@
+# Config validation, paths and target lists shared by all rule files.
+
+import pandas as pd
+
+from spinexai.config import validate_config
+
+
+validate_config(config, workflow.source_path("../config/schema.yaml"))
+
+RESULTS = "results"
+DATA = f"{RESULTS}/data"
+SYNTH = f"{DATA}/synthetic"
+
+
+wildcard_constraints:
+    subject="[A-Za-z0-9]+",
+
+
+def dataset_root():
+    if config["dataset"]["kind"] == "synthetic":
+        return SYNTH
+    return config["dataset"]["root"]
+
+
+def synthetic_subjects():
+    return [f"synth{n:03d}" for n in range(config["synthetic"]["n_subjects"])]
+
+
+def synthetic_params():
+    """Everything that shapes a subject's content (the cohort size does not)."""
+    return {k: v for k, v in config["synthetic"].items() if k != "n_subjects"}
+
+
+def ingest_inputs(wildcards):
+    if config["dataset"]["kind"] != "synthetic":
+        return []
+    files = expand(f"{SYNTH}/rawdata/sub-{{s}}/sub-{{s}}_ct.nii.gz", s=synthetic_subjects())
+    files += expand(f"{SYNTH}/derivatives/sub-{{s}}/sub-{{s}}_morphometry.json", s=synthetic_subjects())
+    return files + [f"{SYNTH}/fracture_grading.csv", f"{SYNTH}/fracture_morphology.csv"]
+
+
+def reformatted_subjects():
+    """Subjects with at least one included vertebra (known once ingest has run)."""
+    manifest = pd.read_parquet(checkpoints.ingest.get().output.manifest)
+    return sorted(manifest.loc[manifest["status"] == "included", "subject"].unique())
+
+
+def reformat_indexes(wildcards):
+    return expand(f"{DATA}/reformat/sub-{{subject}}/index.parquet", subject=reformatted_subjects())
+
+
+def final_outputs():
+    return [f"{DATA}/patches.parquet", f"{DATA}/exclusions.parquet", f"{DATA}/folds.parquet"]

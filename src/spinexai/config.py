@@ -1,0 +1,44 @@
+"""Validation of the pipeline config against config/schema.yaml, filling in defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator, validators
+
+
+def _with_defaults(cls):
+    validate_properties = cls.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for key, sub in properties.items():
+                if "default" in sub and key not in instance:
+                    instance[key] = yaml.safe_load(yaml.safe_dump(sub["default"]))  # a fresh copy
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return validators.extend(cls, {"properties": set_defaults})
+
+
+_Validator = _with_defaults(Draft202012Validator)
+
+
+class ConfigError(ValueError):
+    """A config value that the schema rejects; the message names the key."""
+
+
+def validate_config(config: dict, schema_path: str | Path) -> dict:
+    """Fill defaults into ``config`` in place and check it; raise :class:`ConfigError` naming the bad key."""
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    errors = sorted(_Validator(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = []
+        for err in errors:
+            key = ".".join(str(p) for p in err.absolute_path) or "<top level>"
+            if err.validator == "additionalProperties":
+                lines.append(f"config key '{key}': {err.message} (see config/schema.yaml for the allowed keys)")
+            else:
+                lines.append(f"config key '{key}': {err.message}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
+    return config
