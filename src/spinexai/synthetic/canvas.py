@@ -30,6 +30,16 @@ class Canvas:
     def spacing(self) -> np.ndarray:
         return np.sqrt((self.affine[:3, :3] ** 2).sum(axis=0))
 
+    @property
+    def voxel_extent(self) -> float:
+        """Mean voxel edge (mm), the width over which partial-volume rendering blends a surface."""
+        return float(self.spacing.mean())
+
+    def extent_along(self, direction: np.ndarray) -> float:
+        """Extent (mm) of a voxel along a world direction."""
+        axes = self.affine[:3, :3]
+        return float(np.abs(np.asarray(direction, float) @ axes).sum())
+
     def block(self, centre: np.ndarray, rotation: np.ndarray, lo: np.ndarray, hi: np.ndarray):
         """Voxels whose local coordinates may fall in the box [lo, hi] of the frame (centre, rotation).
 
@@ -77,14 +87,17 @@ def paint_capsule(canvas: Canvas, p0: np.ndarray, p1: np.ndarray, radius: float,
     if blk is None:
         return
     sl, local = blk
-    dist = segment_distance(local, p0 - centre, p1 - centre)
-    inside = dist <= radius
+    depth = radius - segment_distance(local, p0 - centre, p1 - centre)  # > 0 inside
+    h = canvas.voxel_extent
+    occ = np.clip(0.5 + depth / h, 0.0, 1.0)
     if protect_body:
-        inside &= canvas.body[sl] == 0
-    if not inside.any():
+        occ = np.where(canvas.body[sl] == 0, occ, 0.0)
+    if not (occ > 0).any():
         return
+    inside = (depth >= 0) & (occ > 0)
     marrow = marrow_hu + (0.0 if texture is None else 40.0 * texture[sl])
-    value = np.where(radius - dist < shell_mm, cortical_hu, marrow)
-    canvas.hu[sl] = np.where(inside, value, canvas.hu[sl])
+    occ_marrow = np.clip(0.5 + (depth - shell_mm) / h, 0.0, 1.0) if shell_mm > 0 else occ
+    value = cortical_hu * (occ - occ_marrow) + marrow * occ_marrow + (1.0 - occ) * canvas.hu[sl]
+    canvas.hu[sl] = np.where(occ > 0, value, canvas.hu[sl])
     if label:
         canvas.vert[sl] = np.where(inside, label, canvas.vert[sl])

@@ -25,6 +25,7 @@ class SyntheticParams:
     fov_lateral_mm: tuple[float, float] = (140.0, 200.0)
     fov_ap_mm: tuple[float, float] = (130.0, 180.0)
     noise_hu: tuple[float, float] = (5.0, 30.0)
+    texture_hu: tuple[float, float] = (25.0, 45.0)  # SD of the trabecular texture
     psf_sigma_mm: tuple[float, float] = (0.4, 0.8)
     implant_probability: float = 0.05
     scoliosis_probability: float = 0.2

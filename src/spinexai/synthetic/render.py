@@ -152,10 +152,20 @@ def _paint_vertebra(canvas: Canvas, plan: VertebraPlan, density: dict, texture: 
         sl, (x, y, z) = blk
         rho = fx.superellipse_rho(x, y, plan)
         sup, inf = fx.endplates(x, y, plan)
-        inside = (rho <= 1.0) & (z <= sup) & (z >= inf)
         trabecular = density["trabecular"] + density["texture_hu"] * texture[sl]
-        depth = np.minimum(np.minimum((1.0 - rho) * min(a, b), sup - z), z - inf)
-        value = np.where(depth < density["shell_mm"], density["cortical"], trabecular)
+        side = (1.0 - rho) * min(a, b)
+        plate = np.minimum(sup - z, z - inf)
+        depth = np.minimum(side, plate)  # signed distance to the body surface, > 0 inside
+        inside = depth >= 0
+        # Partial-volume rendering: occupancy of each voxel by the body and by its marrow, so the thin
+        # cortex is band-limited like a real scan instead of aliased by point sampling. The blend width
+        # is the voxel's extent along the surface normal (endplates: the vertebra's axis).
+        h_plate = canvas.extent_along(plan.rotation[:, 2])
+        h_side = 0.5 * (canvas.extent_along(plan.rotation[:, 0]) + canvas.extent_along(plan.rotation[:, 1]))
+        h = np.where(plate < side, h_plate, h_side).astype(np.float32)
+        occ_body = np.clip(0.5 + depth / h, 0.0, 1.0)
+        occ_marrow = np.clip(0.5 + (depth - density["shell_mm"]) / h, 0.0, 1.0)
+        value = density["cortical"] * (occ_body - occ_marrow) + trabecular * occ_marrow
         fracture_region = np.zeros(inside.shape, bool)
         if plan.fracture:
             sup0, inf0 = fx.endplates(x, y, plan, deformed=False)
@@ -174,7 +184,7 @@ def _paint_vertebra(canvas: Canvas, plan: VertebraPlan, density: dict, texture: 
                 banded = inside & near
                 value = np.where(banded, value + plan.fracture["band_hu"], value)
                 fracture_region |= banded
-        canvas.hu[sl] = np.where(inside, value, canvas.hu[sl])
+        canvas.hu[sl] = np.where(occ_body > 0, value + (1.0 - occ_body) * canvas.hu[sl], canvas.hu[sl])
         canvas.vert[sl] = np.where(inside, plan.label, canvas.vert[sl])
         canvas.body[sl] = np.where(inside, plan.label, canvas.body[sl])
         canvas.fracture[sl] = np.where(fracture_region, plan.label, canvas.fracture[sl])
@@ -216,8 +226,12 @@ def _screws(plan: VertebraPlan) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def render_subject(params: SyntheticParams, index: int) -> RenderedSubject:
-    """Draw and render synthetic subject number ``index`` of the cohort (deterministic per seed)."""
+def render_subject(params: SyntheticParams, index: int, scanner_override: dict | None = None) -> RenderedSubject:
+    """Draw and render synthetic subject number ``index`` of the cohort (deterministic per seed).
+
+    ``scanner_override`` (keys ``axcodes``, ``inplane``, ``slice``, ``rotation``) replaces the drawn
+    grid while keeping the anatomy, so one subject can be scanned in several geometries.
+    """
     rng = subject_rng(params, index)
     plans = build_spine(rng, params.scoliosis_probability)
     run = draw_levels(rng, params.first_levels, params.last_levels, params.min_vertebrae)
@@ -227,7 +241,7 @@ def render_subject(params: SyntheticParams, index: int) -> RenderedSubject:
     trabecular = rng.uniform(60, 140) if osteoporotic else rng.uniform(150, 300)
     density = {
         "trabecular": float(trabecular),
-        "texture_hu": float(rng.uniform(25, 45)),
+        "texture_hu": float(rng.uniform(*params.texture_hu)),
         "cortical": float(rng.uniform(600, 1000)),
         "shell_mm": float(rng.uniform(1.0, 1.5)),
         "disc": float(rng.uniform(70, 100)),
@@ -244,6 +258,12 @@ def render_subject(params: SyntheticParams, index: int) -> RenderedSubject:
     slice_mm = float(rng.uniform(*params.slice_spacing_mm))
     oblique = bool(rng.random() < params.oblique_probability)
     scanner = random_rotation(rng, params.oblique_max_deg) if oblique else np.eye(3)
+    if scanner_override:
+        axcodes = scanner_override.get("axcodes", axcodes)
+        inplane = scanner_override.get("inplane", inplane)
+        slice_mm = scanner_override.get("slice", slice_mm)
+        scanner = np.asarray(scanner_override.get("rotation", scanner), float)
+        oblique = not np.allclose(scanner, np.eye(3))
     first, last = by_label[run[0]], by_label[run[-1]]
     to_scanner = scanner.T
     top_pts = _body_corners(first) @ to_scanner.T

@@ -1,0 +1,44 @@
+"""Shared fixtures: a small synthetic VerSe dataset and the real CT fixtures of ../shared/data/real."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from spinexai.synthetic import SyntheticParams, write_cohort_tables, write_subject
+
+REPO = Path(__file__).resolve().parents[1]
+REAL = REPO.parent / "shared" / "data" / "real"
+
+SMALL = SyntheticParams(
+    n_subjects=3, seed=11, fracture_prevalence=0.3, inplane_spacing_mm=(0.9, 1.2), slice_spacing_mm=(1.5, 2.5),
+    fov_lateral_mm=(110.0, 120.0), fov_ap_mm=(110.0, 120.0), first_levels=("T10", "T11"), last_levels=("L2", "L3"),
+    fov_cut_probability=0.0,
+)
+
+
+@pytest.fixture(scope="session")
+def synthetic_root(tmp_path_factory) -> Path:
+    """A three-subject synthetic dataset (read-only: copy it before changing anything)."""
+    root = tmp_path_factory.mktemp("synthetic")
+    for subject in SMALL.subject_ids():
+        write_subject(root, SMALL, subject)
+    write_cohort_tables(root, SMALL.subject_ids())
+    return root
+
+
+@pytest.fixture
+def dataset(synthetic_root, tmp_path) -> Path:
+    """A writable copy of the synthetic dataset."""
+    root = tmp_path / "dataset"
+    shutil.copytree(synthetic_root, root)
+    return root
+
+
+def real(*parts: str) -> Path:
+    path = REAL.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real fixture {path} is not available (expected ../shared/data/real beside the repository)")
+    return path
