@@ -107,14 +107,17 @@ def _ingest_subject(files: SubjectFiles, grades: pd.DataFrame, params: IngestPar
                 centroids[c.label] = c.world
     elif mask_centres:
         centroids, source = dict(mask_centres), "mask"
+    sources = {label: source for label in centroids}
     if params.centroids == "body" and labels is not None and centroids:
         if files.body is not None:
             body, body_header = load_body_labels(str(files.body), (labels, header))
-            centroids.update({k: v for k, v in _mask_centres(body, body_header).items() if k in centroids})
-            base["body_mask_path"], source = str(files.body), "mask_body"
+            better, kind = _mask_centres(body, body_header), "mask_body"
+            base["body_mask_path"] = str(files.body)
         else:
-            centroids.update(_estimate_body_centres(labels, header, centroids, params.body_depth_fraction))
-            source = "mask_estimate"
+            better, kind = _estimate_body_centres(labels, header, centroids, params.body_depth_fraction), "mask_estimate"
+        for label, xyz in better.items():
+            if label in centroids:
+                centroids[label], sources[label] = xyz, kind
     elif files.body is not None:
         base["body_mask_path"] = str(files.body)
 
@@ -126,7 +129,7 @@ def _ingest_subject(files: SubjectFiles, grades: pd.DataFrame, params: IngestPar
         grade = -1 if g is None else int(g.grade)
         row = dict(base, label=label, level=LEVEL_NAMES.get(label, str(label)), grade=grade,
                    fracture=grade >= params.fracture_min_grade, morphology="" if g is None else g.morphology,
-                   centroid_source=source if label in centroids else "")
+                   centroid_source=sources.get(label, ""))
         xyz = centroids.get(label, np.full(3, np.nan))
         row.update(centroid_x=xyz[0], centroid_y=xyz[1], centroid_z=xyz[2])
         in_scan = label in mask_labels or label in centroids or label in problems
