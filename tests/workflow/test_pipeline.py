@@ -1,0 +1,89 @@
+"""End-to-end: the tiny config through Snakemake, reruns, lint and config validation."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import REPO
+from spinexai.config import ConfigError, validate_config
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*SNAKEMAKE, "--cores", "2", "--configfile", "config/test.yaml", *args],
+                          cwd=workdir, capture_output=True, text=True, timeout=1200)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("pipeline")
+    shutil.copy(REPO / "Snakefile", work)
+    for folder in ("rules", "workflow", "config", "envs", "profiles"):
+        shutil.copytree(REPO / folder, work / folder)
+    run = _snakemake(work)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return work
+
+
+@pytest.mark.slow
+def test_tiny_config_runs_to_the_end(workdir):
+    patches = pd.read_parquet(workdir / "results/data/patches.parquet")
+    folds = pd.read_parquet(workdir / "results/data/folds.parquet")
+    assert (patches.status == "included").sum() > 20
+    assert set(folds.subject) == set(patches[patches.status == "included"].subject)
+    exclusions = pd.read_parquet(workdir / "results/data/exclusions.parquet")
+    assert (exclusions.reason != "").all()
+    assert (workdir / "logs/ingest.log").read_text()
+
+
+@pytest.mark.slow
+def test_rerun_is_a_no_op(workdir):
+    dry = _snakemake(workdir, "-n")
+    assert dry.returncode == 0 and "Nothing to be done" in dry.stdout + dry.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("setting, expected", [
+    ("folds: {n_folds: 2, test_fraction: 0.25, seed: 3}", {"split_folds"}),
+    ("reformat: {patch_size: 64, sagittal_size: 128, min_fov_fraction: 0.5}",
+     {"reformat_subject", "collect_patches", "split_folds"}),
+    # ingest is a checkpoint: a dry run lists the jobs after it only once it has run again.
+    ("data: {fracture_min_grade: 2}", {"ingest"}),
+])
+def test_changing_a_setting_reruns_only_what_it_touches(workdir, setting, expected):
+    (workdir / "override.yaml").write_text(setting + "\n")
+    dry = subprocess.run([*SNAKEMAKE, "-n", "--configfile", "config/test.yaml", "override.yaml"],
+                         cwd=workdir, capture_output=True, text=True, timeout=600)
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    text = dry.stdout + dry.stderr
+    table = text[text.index("Job stats:"):text.index("\ntotal")].splitlines()[3:]
+    jobs = {line.split()[0] for line in table if line.strip()} - {"all"}
+    assert jobs == expected, text[-3000:]
+
+
+def test_lint_is_clean():
+    run = subprocess.run([*SNAKEMAKE, "--lint"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert "Congratulations" in run.stdout + run.stderr, run.stdout + run.stderr
+
+
+def test_slurm_profile_dry_run():
+    run = subprocess.run([*SNAKEMAKE, "--profile", "profiles/slurm", "-n", "--configfile", "config/test.yaml"],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_bad_config_key_is_named():
+    with pytest.raises(ConfigError, match="config key 'synthetic.n_subjects'"):
+        validate_config({"synthetic": {"n_subjects": 0}}, REPO / "config/schema.yaml")
+    with pytest.raises(ConfigError, match="folds.*'n_fold' was unexpected"):
+        validate_config({"folds": {"n_fold": 3}}, REPO / "config/schema.yaml")
+
+
+def test_defaults_are_filled():
+    config = validate_config({}, REPO / "config/schema.yaml")
+    assert config["reformat"]["patch_size"] == 96 and config["folds"]["n_folds"] == 5
