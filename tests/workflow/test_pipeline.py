@@ -53,7 +53,7 @@ def test_rerun_is_a_no_op(workdir):
     ("reformat: {patch_size: 64, sagittal_size: 128, min_fov_fraction: 0.5}",
      {"reformat_subject", "collect_patches", "split_folds"}),
     # ingest is a checkpoint: a dry run lists the jobs after it only once it has run again.
-    ("data: {fracture_min_grade: 2}", {"ingest"}),
+    ("data: {fracture_min_grade: 2}", {"ingest", "collect_patches", "split_folds"}),
 ])
 def test_changing_a_setting_reruns_only_what_it_touches(workdir, setting, expected):
     (workdir / "override.yaml").write_text(setting + "\n")
