@@ -1,17 +1,20 @@
 """Resampling of images onto patch grids given by affines or explicit world coordinates.
 
 A 3D patch grid is an affine map of the source voxel grid, so we never build a coordinate array:
-we crop the source to the patch's bounding box and let ``scipy.ndimage.affine_transform`` (one pass
-in C, linear or nearest) or ``torch.nn.functional.grid_sample`` (batched, GPU) do the work. A
-straightforward ``map_coordinates`` over the whole volume is kept in ``bench/reformat.py`` only, as
-the reference.
+we crop the source to the patch's bounding box and let ITK's resampler (SimpleITK; it walks an
+affine grid incrementally in C++, about 4x faster per core than ``scipy.ndimage.map_coordinates``
+on the same input, see ``bench/reformat.py``) or ``torch.nn.functional.grid_sample`` (batched, GPU)
+do the work.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import SimpleITK as sitk
 import torch
 from scipy import ndimage
+
+_RAS_TO_LPS = np.diag([-1.0, -1.0, 1.0])  # ITK's physical space is LPS, nibabel's RAS
 
 
 def grid_affine(centre: np.ndarray, axes: tuple[np.ndarray, ...], shape: tuple[int, ...], spacing: tuple[float, ...]) -> np.ndarray:
@@ -43,12 +46,22 @@ def _crop_box(source_shape, m: np.ndarray, target_shape) -> tuple[np.ndarray, np
     return lo, hi
 
 
+def _to_itk(array: np.ndarray, affine: np.ndarray) -> sitk.Image:
+    image = sitk.GetImageFromArray(np.ascontiguousarray(array.transpose(2, 1, 0)))  # ITK indexes x fastest
+    spacing = np.sqrt((affine[:3, :3] ** 2).sum(axis=0))
+    image.SetSpacing(spacing.tolist())
+    image.SetDirection((_RAS_TO_LPS @ (affine[:3, :3] / spacing)).ravel().tolist())
+    image.SetOrigin((_RAS_TO_LPS @ affine[:3, 3]).tolist())
+    return image
+
+
 def resample_affine(source: np.ndarray, source_affine: np.ndarray, target_affine: np.ndarray,
-                    target_shape: tuple[int, int, int], *, order: int, cval: float) -> np.ndarray:
+                    target_shape: tuple[int, int, int], *, order: int, cval: float, threads: int = 1) -> np.ndarray:
     """Sample ``source`` on the target grid (trilinear for ``order=1``, nearest for ``order=0``).
 
     Points outside the source get ``cval``. Output dtype: float32 for linear, the source's dtype
-    for nearest.
+    for nearest. Both grids must have orthogonal axes (true for every NIfTI sform we write or read
+    from scanners; shears are refused by ITK).
     """
     m = np.linalg.inv(source_affine) @ target_affine
     lo, hi = _crop_box(source.shape, m, target_shape)
@@ -56,11 +69,21 @@ def resample_affine(source: np.ndarray, source_affine: np.ndarray, target_affine
     if np.any(hi <= lo):
         return np.full(target_shape, cval, dtype=out_dtype)
     crop = source[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]]
-    if order > 0 and crop.dtype != np.float32:
-        crop = crop.astype(np.float32)
-    return ndimage.affine_transform(crop, m[:3, :3], offset=m[:3, 3] - lo, output_shape=tuple(target_shape),
-                                    order=order, mode="constant", cval=cval, prefilter=False,
-                                    output=out_dtype)
+    crop_affine = source_affine.copy()
+    crop_affine[:3, 3] = source_affine[:3, :3] @ lo + source_affine[:3, 3]
+    image = _to_itk(crop, crop_affine)
+    spacing = np.sqrt((target_affine[:3, :3] ** 2).sum(axis=0))
+    resampler = sitk.ResampleImageFilter()
+    resampler.SetNumberOfThreads(threads)
+    resampler.SetSize([int(n) for n in target_shape])
+    resampler.SetOutputSpacing(spacing.tolist())
+    resampler.SetOutputDirection((_RAS_TO_LPS @ (target_affine[:3, :3] / spacing)).ravel().tolist())
+    resampler.SetOutputOrigin((_RAS_TO_LPS @ target_affine[:3, 3]).tolist())
+    resampler.SetInterpolator(sitk.sitkLinear if order > 0 else sitk.sitkNearestNeighbor)
+    resampler.SetDefaultPixelValue(float(cval))
+    resampler.SetOutputPixelType(sitk.sitkFloat32 if order > 0 else image.GetPixelID())
+    out = sitk.GetArrayFromImage(resampler.Execute(image)).transpose(2, 1, 0)
+    return np.ascontiguousarray(out, dtype=out_dtype)
 
 
 def resample_points(source: np.ndarray, source_affine: np.ndarray, world: np.ndarray, *, order: int,
