@@ -47,8 +47,10 @@ def script_io(namespace: dict) -> SimpleNamespace:
 def run(main: Callable[[SimpleNamespace], None], namespace: dict) -> None:
     """Set up logging to the rule's log file, run ``main``, and turn input errors into one clear line."""
     io = script_io(namespace)
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    console = logging.StreamHandler(sys.stderr)
+    handlers: list[logging.Handler] = [console]
     if io.log:
+        console.setLevel(logging.WARNING)  # details go to the rule's log; the terminal shows problems
         handlers.append(logging.FileHandler(io.log, mode="w"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         handlers=handlers, force=True)

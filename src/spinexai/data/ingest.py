@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import ndimage
+from tqdm import tqdm
 
 from spinexai.data.discover import SubjectFiles, discover
 from spinexai.errors import InputError, look_up_option
@@ -169,7 +170,7 @@ def ingest(root: str | Path, params: IngestParams, grade_paths: list[str] | None
     grades = read_grades(grade_files(root, grade_paths))
     rows: list[dict] = []
     excluded_subjects: list[dict] = []
-    for files in subjects:
+    for files in tqdm(subjects, desc="ingest", unit="subject", mininterval=5):
         subject_rows = _ingest_subject(files, grades, params)
         if not any(r["status"] == "included" for r in subject_rows):
             reason = "no vertebra included" + (f": {subject_rows[0]['reason']}" if subject_rows else

@@ -145,5 +145,6 @@ def reformat_subject(rows: pd.DataFrame, out_dir: str | Path, params: ReformatPa
             paths[key], paths[sag_key] = f"{stem}_{name}.nii.gz", f"{stem}_sag-{name}.nii.gz"
         record.update(paths)
         out.append(record)
-        log.info("sub-%s label %d: patch written (fov %.0f%%)", subject, label, 100 * record["fov_fraction"])
+        log.info("sub-%s %s: patches written (%.0f%% of the patch in the field of view)", subject,
+                 record["level"], 100 * record["fov_fraction"])
     return pd.DataFrame(out), spline_table(subject, curve)
