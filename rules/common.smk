@@ -12,8 +12,12 @@ DATA = f"{RESULTS}/data"
 SYNTH = f"{DATA}/synthetic"
 
 
+FOLD_IDS = list(range(config["folds"]["n_folds"]))
+
+
 wildcard_constraints:
     subject="[A-Za-z0-9]+",
+    fold=r"\d+",
 
 
 def dataset_root():
@@ -50,4 +54,9 @@ def reformat_indexes(wildcards):
 
 
 def final_outputs():
-    return [f"{DATA}/patches.parquet", f"{DATA}/exclusions.parquet", f"{DATA}/folds.parquet"]
+    return [
+        f"{DATA}/patches.parquet",
+        f"{DATA}/exclusions.parquet",
+        f"{DATA}/folds.parquet",
+        f"{RESULTS}/classifier3d/table1.parquet",
+    ]

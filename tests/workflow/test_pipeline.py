@@ -12,6 +12,7 @@ from conftest import REPO
 from spinexai.config import ConfigError, validate_config
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+CLASSIFIER = {"train_classifier_3d", "evaluate_classifier_3d", "summarise_classifier_3d"}
 
 
 def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -39,6 +40,11 @@ def test_tiny_config_runs_to_the_end(workdir):
     exclusions = pd.read_parquet(workdir / "results/data/exclusions.parquet")
     assert (exclusions.reason != "").all()
     assert (workdir / "logs/ingest.log").read_text()
+    table = pd.read_parquet(workdir / "results/classifier3d/table1.parquet")
+    assert set(table.metric) >= {"f1", "accuracy", "auc", "ap"} and set(table.split) == {"val", "test"}
+    assert (workdir / "results/classifier3d/curves.png").stat().st_size > 1000
+    history = pd.read_parquet(workdir / "results/classifier3d/fold0/history.parquet")
+    assert len(history) == 2 and history.train_loss.notna().all()
 
 
 @pytest.mark.slow
@@ -49,11 +55,12 @@ def test_rerun_is_a_no_op(workdir):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("setting, expected", [
-    ("folds: {n_folds: 2, test_fraction: 0.25, seed: 3}", {"split_folds"}),
+    ("folds: {n_folds: 2, test_fraction: 0.25, seed: 3}", {"split_folds"} | CLASSIFIER),
+    ("classifier3d: {crop: 32, input_size: 16, width: 2, epochs: 3, patience: 2, batch_size: 16}", CLASSIFIER),
     ("reformat: {patch_size: 64, sagittal_size: 128, min_fov_fraction: 0.5}",
-     {"reformat_subject", "collect_patches", "split_folds"}),
+     {"reformat_subject", "collect_patches", "split_folds"} | CLASSIFIER),
     # ingest is a checkpoint: a dry run lists the jobs after it only once it has run again.
-    ("data: {fracture_min_grade: 2}", {"ingest", "collect_patches", "split_folds"}),
+    ("data: {fracture_min_grade: 2}", {"ingest", "collect_patches", "split_folds"} | CLASSIFIER),
 ])
 def test_changing_a_setting_reruns_only_what_it_touches(workdir, setting, expected):
     (workdir / "override.yaml").write_text(setting + "\n")

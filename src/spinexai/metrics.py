@@ -1,0 +1,25 @@
+"""Classification metrics (scikit-learn underneath), robust to folds with one class."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
+
+
+def binary_metrics(y_true, p_positive, threshold: float = 0.5) -> dict[str, float]:
+    """F1, accuracy, sensitivity, specificity at ``threshold``; AUC and average precision (NaN with one class)."""
+    y = np.asarray(y_true).astype(int)
+    p = np.asarray(p_positive, dtype=float)
+    pred = (p >= threshold).astype(int)
+    both = len(np.unique(y)) == 2
+    pos, neg = y == 1, y == 0
+    return {
+        "f1": float(f1_score(y, pred, zero_division=0)),
+        "accuracy": float(accuracy_score(y, pred)),
+        "sensitivity": float(pred[pos].mean()) if pos.any() else float("nan"),
+        "specificity": float(1 - pred[neg].mean()) if neg.any() else float("nan"),
+        "auc": float(roc_auc_score(y, p)) if both else float("nan"),
+        "ap": float(average_precision_score(y, p)) if both else float("nan"),
+        "n": int(len(y)),
+        "n_positive": int(pos.sum()),
+    }

@@ -1,0 +1,144 @@
+"""The shared training loop: bf16 autocast on GPU, a checkpoint every epoch, resume after a kill,
+early stopping on a validation metric, the best checkpoint kept, progress and a per-epoch history.
+
+Randomness is derived from ``(seed, epoch)`` at the start of every epoch (batch order, augmentation,
+dropout), so a run resumed from its last checkpoint repeats exactly what an uninterrupted run does.
+Checkpoints live in a ``state_dir`` that is not a declared Snakemake output, so a failed job's
+cleanup does not delete them.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from spinexai.io.atomic import atomic_path
+
+log = logging.getLogger(__name__)
+
+
+def pick_device(preference: str = "auto") -> torch.device:
+    """'auto' takes the GPU when there is one; 'cpu' and 'cuda' force a choice."""
+    if preference == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(preference)
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    return (int(seed) * 1_000_003 + int(epoch) * 7919) % (2**63 - 1)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    epochs: int
+    patience: int
+    seed: int
+    monitor: str = "f1"  # validation metric for early stopping and the best checkpoint
+    mode: str = "max"
+    amp: bool = True  # bf16 autocast on CUDA; ignored on the CPU
+    max_grad_norm: float | None = None
+
+
+class Engine:
+    """Runs ``fit`` for a model and optimizer, checkpointing to ``state_dir``."""
+
+    def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, config: EngineConfig,
+                 state_dir: str | os.PathLike, device: torch.device) -> None:
+        self.model, self.optimizer, self.config = model, optimizer, config
+        self.state_dir = Path(state_dir)
+        self.device = device
+        self.history: list[dict[str, Any]] = []
+        self.best_value = -math.inf if config.mode == "max" else math.inf
+        self.best_epoch = -1
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self.bad_epochs = 0
+        self.start_epoch = 0
+
+    @property
+    def last_path(self) -> Path:
+        return self.state_dir / "last.pt"
+
+    def _better(self, value: float) -> bool:
+        if math.isnan(value):
+            return False
+        return value > self.best_value if self.config.mode == "max" else value < self.best_value
+
+    def save(self, epoch: int) -> None:
+        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "epoch": epoch,
+                 "history": self.history, "best_value": self.best_value, "best_epoch": self.best_epoch,
+                 "best_state": self.best_state, "bad_epochs": self.bad_epochs}
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with atomic_path(self.last_path) as tmp:
+            torch.save(state, tmp)
+
+    def resume(self) -> bool:
+        """Load the last checkpoint if there is one; returns whether training resumes."""
+        if not self.last_path.exists():
+            return False
+        state = torch.load(self.last_path, map_location=self.device, weights_only=True)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.history = list(state["history"])
+        self.best_value, self.best_epoch = float(state["best_value"]), int(state["best_epoch"])
+        self.best_state, self.bad_epochs = state["best_state"], int(state["bad_epochs"])
+        self.start_epoch = int(state["epoch"]) + 1
+        log.info("resumed from %s at epoch %d", self.last_path, self.start_epoch)
+        return True
+
+    def fit(self, batches: Callable[[int, torch.Generator], Iterable[Any]],
+            loss_fn: Callable[[torch.nn.Module, Any], torch.Tensor],
+            evaluate: Callable[[torch.nn.Module], dict[str, float]]) -> list[dict[str, Any]]:
+        """Train until ``epochs`` or early stopping; returns the history (one dict per epoch)."""
+        cfg = self.config
+        self.resume()
+        use_amp = cfg.amp and self.device.type == "cuda"
+        done = self.bad_epochs >= cfg.patience
+        bar = tqdm(range(self.start_epoch, cfg.epochs), desc="epochs", unit="epoch", initial=self.start_epoch,
+                   total=cfg.epochs, mininterval=5, disable=done)
+        for epoch in bar:
+            if self.bad_epochs >= cfg.patience:
+                break
+            seed = epoch_seed(cfg.seed, epoch)
+            torch.manual_seed(seed)
+            generator = torch.Generator(device=self.device).manual_seed(seed)
+            self.model.train()
+            total, count = 0.0, 0
+            for batch in batches(epoch, generator):
+                self.optimizer.zero_grad(set_to_none=True)
+                with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=use_amp):
+                    loss = loss_fn(self.model, batch)
+                loss.backward()
+                if cfg.max_grad_norm:
+                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.max_grad_norm)
+                self.optimizer.step()
+                total += float(loss.detach())
+                count += 1
+            self.model.eval()
+            with torch.no_grad(), torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=use_amp):
+                metrics = evaluate(self.model)
+            value = float(metrics.get(cfg.monitor, float("nan")))
+            improved = self._better(value)
+            if improved:
+                self.best_value, self.best_epoch, self.bad_epochs = value, epoch, 0
+                self.best_state = copy.deepcopy(self.model.state_dict())
+            else:
+                self.bad_epochs += 1
+            row = {"epoch": epoch, "train_loss": total / max(count, 1), **{f"val_{k}": v for k, v in metrics.items()},
+                   "best": improved}
+            self.history.append(row)
+            self.save(epoch)
+            bar.set_postfix(loss=f"{row['train_loss']:.3f}", **{cfg.monitor: f"{value:.3f}"})
+            log.info("epoch %d: loss %.4f, val %s %.4f%s", epoch, row["train_loss"], cfg.monitor, value,
+                     " (best)" if improved else "")
+        if self.best_state is None:
+            self.best_state = copy.deepcopy(self.model.state_dict())
+        return self.history

@@ -1,0 +1,78 @@
+"""The shared training engine: resume after a kill gives the uninterrupted result, early stopping."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from spinexai.train import Engine, EngineConfig
+
+
+class Killed(RuntimeError):
+    pass
+
+
+def _problem():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 5, generator=g)
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).float()
+    return x, y
+
+
+def _run(state_dir, epochs=6, kill_at=None, patience=100):
+    torch.manual_seed(123)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.ReLU(), torch.nn.Dropout(0.2), torch.nn.Linear(8, 1))
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    engine = Engine(model, opt, EngineConfig(epochs, patience, seed=7, monitor="acc"), state_dir, torch.device("cpu"))
+    x, y = _problem()
+    steps = {"n": 0}
+
+    def batches(epoch, generator):
+        order = torch.randperm(len(x), generator=generator)
+        for s in range(0, len(x), 16):
+            idx = order[s:s + 16]
+            yield x[idx] + 0.1 * torch.randn(len(idx), 5, generator=generator), y[idx]
+
+    def loss_fn(net, batch):
+        steps["n"] += 1
+        if kill_at is not None and steps["n"] == kill_at:
+            raise Killed
+        xb, yb = batch
+        return F.binary_cross_entropy_with_logits(net(xb).squeeze(-1), yb)
+
+    def evaluate(net):
+        return {"acc": float(((net(x).squeeze(-1) > 0).float() == y).float().mean())}
+
+    history = engine.fit(batches, loss_fn, evaluate)
+    return engine, history
+
+
+def test_resume_after_a_kill_matches_an_uninterrupted_run(tmp_path):
+    straight, history = _run(tmp_path / "a")
+    with pytest.raises(Killed):
+        _run(tmp_path / "b", kill_at=11)  # in the third epoch (four steps per epoch)
+    resumed, history_b = _run(tmp_path / "b")
+    assert resumed.start_epoch == 2
+    for key, value in straight.model.state_dict().items():
+        torch.testing.assert_close(resumed.model.state_dict()[key], value, rtol=0, atol=0)
+    assert [h["val_acc"] for h in history] == [h["val_acc"] for h in history_b]
+    assert straight.best_epoch == resumed.best_epoch
+
+
+def test_same_seed_same_weights(tmp_path):
+    a, _ = _run(tmp_path / "a", epochs=3)
+    b, _ = _run(tmp_path / "b", epochs=3)
+    for key, value in a.model.state_dict().items():
+        torch.testing.assert_close(b.model.state_dict()[key], value, rtol=0, atol=0)
+
+
+def test_early_stopping_and_best_state(tmp_path):
+    engine, history = _run(tmp_path / "a", epochs=50, patience=2)
+    assert len(history) < 50
+    assert history[-1]["epoch"] - engine.best_epoch == 2
+    assert engine.best_state is not None
+
+
+def test_checkpoint_loads_with_weights_only(tmp_path):
+    _run(tmp_path / "a", epochs=2)
+    state = torch.load(tmp_path / "a" / "last.pt", weights_only=True)
+    assert state["epoch"] == 1 and len(state["history"]) == 2

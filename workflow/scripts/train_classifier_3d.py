@@ -1,0 +1,22 @@
+"""Rule train_classifier_3d: train the 3D fracture classifier on one fold (resumes after a kill)."""
+
+import torch
+
+from spinexai.fracture3d import ClassifierParams, save_model, train_fold
+from spinexai.io.tables import FOLDS, PATCHES, read_table
+from spinexai.train.state import state_dir_for
+from spinexai.workflow import run
+
+
+def main(io):
+    torch.set_num_threads(io.threads)
+    params = ClassifierParams.from_dict(io.params.classifier)
+    patches, folds = read_table(io.input.patches, PATCHES), read_table(io.input.folds, FOLDS)
+    fold = int(io.wildcards.fold)
+    state = state_dir_for(io.params.state_root, params, patches, folds)
+    best, history = train_fold(patches, folds, fold, params, state)
+    history.to_parquet(io.output.history, index=False)
+    save_model(best, params, io.output.model)
+
+
+run(main, globals())
