@@ -11,6 +11,8 @@ import pytest
 from conftest import REPO
 from spinexai.config import ConfigError, validate_config
 
+pytestmark = pytest.mark.xdist_group("pipeline")  # the tests share one pipeline run
+
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 CLASSIFIER = {"train_classifier_3d", "evaluate_classifier_3d", "summarise_classifier_3d"}
 

@@ -1,0 +1,99 @@
+"""The SLURM profile against a real single-node SLURM (scripts/slurm_local.sh start).
+
+Skipped, with the reason, where no SLURM answers; .ci/run starts one before the test command.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+pytestmark = [pytest.mark.slurm, pytest.mark.xdist_group("slurm")]
+
+# The test node has no GPU and ~2 cores: GPU rules are mapped to CPU and memory requests shrunk.
+OVERRIDES = [
+    "--default-resources", "slurm_partition=cpu", "mem_mb=1000", "runtime=30", "cpus_per_task=1",
+    "--set-resources", "train_classifier_3d:gpu=0", "evaluate_classifier_3d:gpu=0",
+    "synthesize_subject:mem_mb=1000", "reformat_subject:mem_mb=1000", "ingest:mem_mb=1000",
+    "train_classifier_3d:mem_mb=2000", "evaluate_classifier_3d:mem_mb=2000",
+    "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "5",
+]
+
+
+def _slurm_ready() -> str | None:
+    if shutil.which("sinfo") is None:
+        return "no SLURM client (sinfo) on this machine; run `bash scripts/slurm_local.sh install start`"
+    try:
+        out = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        return "sinfo timed out: slurmctld is not answering"
+    if out.returncode != 0 or not any(s in out.stdout for s in ("idle", "mixed")):
+        return f"no idle SLURM node (sinfo said: {out.stdout.strip() or out.stderr.strip()})"
+    return None
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    reason = _slurm_ready()
+    if reason:
+        pytest.skip(reason)
+    work = tmp_path_factory.mktemp("slurm")
+    shutil.copy(REPO / "Snakefile", work)
+    for folder in ("rules", "workflow", "config", "envs", "profiles"):
+        shutil.copytree(REPO / folder, work / folder)
+    return work
+
+
+def _command(*extra: str) -> list[str]:
+    return [sys.executable, "-m", "snakemake", "--profile", "profiles/slurm", "--configfile", "config/test.yaml",
+            *extra, *OVERRIDES]
+
+
+def test_tiny_config_runs_through_sbatch(workdir):
+    run = subprocess.run(_command(), cwd=workdir, capture_output=True, text=True, timeout=1500)
+    text = run.stdout + run.stderr
+    assert run.returncode == 0, text[-4000:]
+    assert text.count("has been submitted with SLURM jobid") >= 15
+    assert (workdir / "results/classifier3d/table1.parquet").exists()
+    assert "logs/slurm/" in text  # the plugin's per-job logs (deleted once a job succeeds)
+
+
+def _train_job() -> str | None:
+    out = subprocess.run(["squeue", "-h", "-t", "RUNNING", "-o", "%i %k"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        job, _, comment = line.partition(" ")
+        if "train_classifier_3d" in comment:
+            return job
+    return None
+
+
+def test_a_cancelled_training_job_is_retried_and_resumes(workdir):
+    (workdir / "longer.yaml").write_text("classifier3d: {crop: 32, input_size: 16, width: 2, epochs: 12, patience: 12, "
+                                         "batch_size: 16}\n")
+    proc = subprocess.Popen(_command("--configfile", "config/test.yaml", "longer.yaml"), cwd=workdir,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    started = time.time()
+    cancelled = None
+    try:
+        while time.time() - started < 600 and cancelled is None:
+            job = _train_job()
+            states = list((workdir / "results/classifier3d").glob("fold*/state/*/last.pt"))
+            if job and any(p.stat().st_mtime > started for p in states):
+                subprocess.run(["scancel", job], check=True)
+                cancelled = job
+            time.sleep(1)
+        output, _ = proc.communicate(timeout=1200)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert cancelled, "no running training job with a checkpoint was seen"
+    assert proc.returncode == 0, output[-4000:]
+    logs = [p.read_text() for p in (workdir / "logs/train_classifier_3d").glob("fold*.log")]
+    assert any("resumed from" in text for text in logs), logs
