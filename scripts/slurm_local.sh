@@ -21,8 +21,11 @@ start() {
     chown -R munge:munge /etc/munge /run/munge /var/log/munge /var/lib/munge 2>/dev/null || true
     chmod 0700 /etc/munge
     chmod 0400 /etc/munge/munge.key
-    runuser -u munge -- /usr/sbin/munged --force
-    pgrep -u munge -x munged > "$STATE/munged.pid"
+    if ! (munge -n | unmunge) >/dev/null 2>&1; then
+        runuser -u munge -- /usr/sbin/munged --force
+        touch "$STATE/munged.started"
+        for _ in $(seq 20); do (munge -n | unmunge) >/dev/null 2>&1 && break; sleep 0.5; done
+    fi
     local cpus mem
     cpus=$(nproc)
     mem=$(( $(awk '/MemTotal/ {print int($2 / 1024)}' /proc/meminfo) - 1024 ))
@@ -72,13 +75,16 @@ CONFEOF
 stop() {
     for name in slurmd slurmctld; do
         if [ -f "$STATE/$name.pid.own" ]; then
-            kill "$(cat "$STATE/$name.pid.own")" 2>/dev/null || true
+            pid=$(cat "$STATE/$name.pid.own")
+            kill "$pid" 2>/dev/null || true
+            for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+            kill -9 "$pid" 2>/dev/null || true
             rm -f "$STATE/$name.pid.own"
         fi
     done
-    if [ -f "$STATE/munged.pid" ]; then
-        kill "$(cat "$STATE/munged.pid")" 2>/dev/null || true
-        rm -f "$STATE/munged.pid"
+    if [ -f "$STATE/munged.started" ] && [ -f /run/munge/munged.pid ]; then
+        kill "$(cat /run/munge/munged.pid)" 2>/dev/null || true
+        rm -f "$STATE/munged.started"
     fi
 }
 
