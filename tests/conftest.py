@@ -42,3 +42,11 @@ def real(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"real fixture {path} is not available (expected ../shared/data/real beside the repository)")
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show what the SLURM tests saw (job submissions, the cancelled job) in the run's log."""
+    for report in terminalreporter.stats.get("passed", []):
+        for key, value in getattr(report, "user_properties", []):
+            if key == "slurm":
+                terminalreporter.write_line(f"SLURM: {value}")

@@ -56,11 +56,13 @@ def _command(*extra: str) -> list[str]:
             *extra, *OVERRIDES]
 
 
-def test_tiny_config_runs_through_sbatch(workdir):
+def test_tiny_config_runs_through_sbatch(workdir, record_property):
     run = subprocess.run(_command(), cwd=workdir, capture_output=True, text=True, timeout=1500)
     text = run.stdout + run.stderr
     assert run.returncode == 0, text[-4000:]
-    assert text.count("has been submitted with SLURM jobid") >= 15
+    submitted = [line.strip() for line in text.splitlines() if "has been submitted with SLURM jobid" in line]
+    record_property("slurm", f"{len(submitted)} jobs went through sbatch; first: {submitted[0] if submitted else '-'}")
+    assert len(submitted) >= 15
     assert (workdir / "results/classifier3d/table1.parquet").exists()
     assert "logs/slurm/" in text  # the plugin's per-job logs (deleted once a job succeeds)
 
@@ -74,7 +76,7 @@ def _train_job() -> str | None:
     return None
 
 
-def test_a_cancelled_training_job_is_retried_and_resumes(workdir):
+def test_a_cancelled_training_job_is_retried_and_resumes(workdir, record_property):
     (workdir / "longer.yaml").write_text("classifier3d: {crop: 32, input_size: 16, width: 2, epochs: 12, patience: 12, "
                                          "batch_size: 16}\n")
     proc = subprocess.Popen(_command("--configfile", "config/test.yaml", "longer.yaml"), cwd=workdir,
@@ -97,3 +99,4 @@ def test_a_cancelled_training_job_is_retried_and_resumes(workdir):
     assert proc.returncode == 0, output[-4000:]
     logs = [p.read_text() for p in (workdir / "logs/train_classifier_3d").glob("fold*.log")]
     assert any("resumed from" in text for text in logs), logs
+    record_property("slurm", f"cancelled SLURM job {cancelled} (train_classifier_3d); the retry resumed from its checkpoint")

@@ -3,8 +3,7 @@
 import torch
 
 from spinexai.fracture3d import ClassifierParams, evaluate_fold
-from spinexai.io.atomic import write_atomic
-from spinexai.io.tables import FOLDS, PATCHES, read_table
+from spinexai.io.tables import CLASSIFIER_METRICS, CLASSIFIER_PREDICTIONS, FOLDS, PATCHES, read_table, write_table
 from spinexai.workflow import run
 
 
@@ -13,8 +12,8 @@ def main(io):
     params = ClassifierParams.from_dict(io.params.classifier)
     patches, folds = read_table(io.input.patches, PATCHES), read_table(io.input.folds, FOLDS)
     predictions, metrics = evaluate_fold(patches, folds, int(io.wildcards.fold), params, io.input.model)
-    write_atomic(io.output.predictions, lambda tmp: predictions.to_parquet(tmp, index=False))
-    write_atomic(io.output.metrics, lambda tmp: metrics.to_parquet(tmp, index=False))
+    write_table(predictions, io.output.predictions, CLASSIFIER_PREDICTIONS)
+    write_table(metrics, io.output.metrics, CLASSIFIER_METRICS)
 
 
 run(main, globals())

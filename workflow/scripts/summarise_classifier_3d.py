@@ -4,15 +4,16 @@ import pandas as pd
 
 from spinexai.fracture3d import curves_figure, summarise
 from spinexai.io.atomic import write_atomic
+from spinexai.io.tables import CLASSIFIER_METRICS, CLASSIFIER_PREDICTIONS, CLASSIFIER_SUMMARY, write_table
 from spinexai.workflow import run
 
 
 def main(io):
     metrics = pd.concat([pd.read_parquet(p) for p in io.input.metrics], ignore_index=True)
     predictions = pd.concat([pd.read_parquet(p) for p in io.input.predictions], ignore_index=True)
-    write_atomic(io.output.table, lambda tmp: summarise(metrics).to_parquet(tmp, index=False))
-    write_atomic(io.output.folds, lambda tmp: metrics.to_parquet(tmp, index=False))
-    write_atomic(io.output.predictions, lambda tmp: predictions.to_parquet(tmp, index=False))
+    write_table(summarise(metrics), io.output.table, CLASSIFIER_SUMMARY)
+    write_table(metrics, io.output.folds, CLASSIFIER_METRICS)
+    write_table(predictions, io.output.predictions, CLASSIFIER_PREDICTIONS)
     write_atomic(io.output.figure, lambda tmp: curves_figure(predictions).savefig(tmp, dpi=120, format="png"))
 
 

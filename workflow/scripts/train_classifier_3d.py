@@ -3,7 +3,7 @@
 import torch
 
 from spinexai.fracture3d import ClassifierParams, save_model, train_fold
-from spinexai.io.tables import FOLDS, PATCHES, read_table
+from spinexai.io.tables import CLASSIFIER_HISTORY, FOLDS, PATCHES, read_table, write_table
 from spinexai.train.state import state_dir_for
 from spinexai.workflow import run
 
@@ -15,7 +15,7 @@ def main(io):
     fold = int(io.wildcards.fold)
     state = state_dir_for(io.params.state_root, params, patches, folds)
     best, history = train_fold(patches, folds, fold, params, state)
-    history.to_parquet(io.output.history, index=False)
+    write_table(history, io.output.history, CLASSIFIER_HISTORY)
     save_model(best, params, io.output.model)
 
 

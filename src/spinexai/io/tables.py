@@ -132,7 +132,53 @@ FOLDS = TableSchema(
     ),
 )
 
-SCHEMAS = {s.name: s for s in (MANIFEST, EXCLUDED, SPLINE, PATCHES, FOLDS)}
+_METRIC_COLUMNS = (
+    _c("f1", "float64", "F1 of the fracture class at the decision threshold"),
+    _c("accuracy", "float64", "accuracy at the decision threshold"),
+    _c("sensitivity", "float64", "true-positive rate at the threshold (NaN without positives)"),
+    _c("specificity", "float64", "true-negative rate at the threshold (NaN without negatives)"),
+    _c("auc", "float64", "area under the ROC curve (NaN with one class)"),
+    _c("ap", "float64", "average precision (NaN with one class)"),
+    _c("n", "int64", "vertebrae scored"),
+    _c("n_positive", "int64", "fractured vertebrae among them"),
+)
+
+CLASSIFIER_HISTORY = TableSchema(
+    "classifier3d_history", "results/classifier3d/fold<k>/history.parquet",
+    "One row per training epoch of a fold.",
+    (_c("epoch", "int64", "epoch index from 0"), _c("train_loss", "float64", "mean training loss of the epoch"))
+    + tuple(Column(f"val_{c.name}", c.dtype, f"validation {c.description}", c.unit) for c in _METRIC_COLUMNS)
+    + (_c("best", "bool", "the epoch improved the monitored validation metric (its weights are kept)"),),
+)
+
+CLASSIFIER_PREDICTIONS = TableSchema(
+    "classifier3d_predictions", "results/classifier3d/fold<k>/predictions.parquet",
+    "One row per scored vertebra and fold model: the fold's validation subjects and the held-out test set. "
+    "results/classifier3d/predictions.parquet stacks every fold.",
+    (_c("subject", "string", "subject ID"), _c("label", "int64", "VerSe label"), _c("level", "string", "level name"),
+     _c("grade", "int64", "Genant grade (-1 unknown)"), _c("fracture", "bool", "ground truth"),
+     _c("fold", "int64", "the fold whose model scored it"), _c("split", "string", "'val' or 'test'"),
+     _c("probability", "float64", "predicted fracture probability"),
+     _c("prediction", "bool", "probability >= classifier3d.threshold")),
+)
+
+CLASSIFIER_METRICS = TableSchema(
+    "classifier3d_metrics", "results/classifier3d/fold<k>/metrics.parquet",
+    "Metrics of one fold model on its validation subjects and on the test set "
+    "(results/classifier3d/metrics_by_fold.parquet stacks every fold).",
+    (_c("fold", "int64", "fold"), _c("split", "string", "'val' or 'test'")) + _METRIC_COLUMNS,
+)
+
+CLASSIFIER_SUMMARY = TableSchema(
+    "classifier3d_table1", "results/classifier3d/table1.parquet",
+    "The Table 1 analogue of Engstler et al.: each metric's mean and SD over the fold models.",
+    (_c("split", "string", "'val' or 'test'"), _c("metric", "string", "f1, accuracy, auc, ap, sensitivity, specificity"),
+     _c("mean", "float64", "mean over folds"), _c("std", "float64", "sample SD over folds"),
+     _c("n_folds", "int64", "folds where the metric is defined")),
+)
+
+SCHEMAS = {s.name: s for s in (MANIFEST, EXCLUDED, SPLINE, PATCHES, FOLDS, CLASSIFIER_HISTORY,
+                               CLASSIFIER_PREDICTIONS, CLASSIFIER_METRICS, CLASSIFIER_SUMMARY)}
 
 
 def conform(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
