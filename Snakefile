@@ -8,6 +8,7 @@ configfile: "config/config.yaml"
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/classifier.smk"
+include: "rules/morphometry.smk"
 
 
 rule all:

@@ -53,10 +53,15 @@ def reformat_indexes(wildcards):
     return expand(f"{DATA}/reformat/sub-{{subject}}/index.parquet", subject=reformatted_subjects())
 
 
+def reformat_splines(wildcards):
+    return expand(f"{DATA}/reformat/sub-{{subject}}/spline.parquet", subject=reformatted_subjects())
+
+
 def final_outputs():
     return [
         f"{DATA}/patches.parquet",
         f"{DATA}/exclusions.parquet",
         f"{DATA}/folds.parquet",
         f"{RESULTS}/classifier3d/table1.parquet",
+        f"{RESULTS}/morphometry/heights.parquet",
     ]

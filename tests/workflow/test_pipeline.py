@@ -47,6 +47,9 @@ def test_tiny_config_runs_to_the_end(workdir):
     assert (workdir / "results/classifier3d/curves.png").stat().st_size > 1000
     history = pd.read_parquet(workdir / "results/classifier3d/fold0/history.parquet")
     assert len(history) == 2 and history.train_loss.notna().all()
+    heights = pd.read_parquet(workdir / "results/morphometry/heights.parquet")
+    measured = heights[heights.status == "measured"]
+    assert len(measured) > 20 and measured.point_error_mm.mean() < 2.0
 
 
 @pytest.mark.slow

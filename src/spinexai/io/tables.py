@@ -116,6 +116,7 @@ PATCHES = TableSchema(
         _c("sag_body", "string", "224^2 vertebral-body label reformation (empty without a body mask)"),
         _c("sag_fracture", "string", "224^2 ground-truth fracture region reformation (synthetic only)"),
         _c("sag_heatmap", "string", "224^2 Gaussian centroid channel"),
+        _c("truth_path", "string", "ground-truth morphometry JSON (synthetic cohort), empty for real data"),
     ) + _STATUS,
 )
 
@@ -177,8 +178,32 @@ CLASSIFIER_SUMMARY = TableSchema(
      _c("n_folds", "int64", "folds where the metric is defined")),
 )
 
+MORPHOMETRY = TableSchema(
+    "morphometry", "results/morphometry/heights.parquet",
+    "Six-point morphometry measured on the vertebral-body mask in each vertebra's mid-sagittal reformation "
+    "(10%, 50%, 90% of the body depth from the front), with the Genant reading from the vertebra's own heights.",
+    (
+        _c("subject", "string", "subject ID"), _c("label", "int64", "VerSe label"), _c("level", "string", "level name"),
+        _c("grade", "int64", "Genant grade of the grade table (-1 unknown)"),
+        _c("morphology", "string", "morphology of the grade table where known"),
+        _c("status", "string", "'measured', or why not"),
+        _c("ha", "float64", "anterior height", "mm"), _c("hm", "float64", "middle height", "mm"),
+        _c("hp", "float64", "posterior height", "mm"),
+        _c("apr", "float64", "ha / hp"), _c("mpr", "float64", "hm / hp"), _c("mar", "float64", "hm / ha"),
+        _c("genant_grade", "float64", "Genant grade from the largest loss against the largest own height (NaN unmeasured)"),
+        _c("genant_morphology", "string", "wedge / biconcave / crush / normal from the same reading"),
+        _c("genant_loss", "float64", "the largest relative height loss"),
+        *(_c(f"{e}_{p}_{a}", "float64", f"{'superior' if e == 'sup' else 'inferior'} endplate point, "
+                                        f"{dict(a='anterior', m='middle', p='posterior')[p]}, world {a} (RAS)", "mm")
+          for e in ("sup", "inf") for p in "amp" for a in "xyz"),
+        _c("true_ha", "float64", "generator's anterior height (synthetic; NaN otherwise)", "mm"),
+        _c("true_hm", "float64", "generator's middle height", "mm"), _c("true_hp", "float64", "generator's posterior height", "mm"),
+        _c("point_error_mm", "float64", "mean distance of the six points to the generator's points", "mm"),
+    ),
+)
+
 SCHEMAS = {s.name: s for s in (MANIFEST, EXCLUDED, SPLINE, PATCHES, FOLDS, CLASSIFIER_HISTORY,
-                               CLASSIFIER_PREDICTIONS, CLASSIFIER_METRICS, CLASSIFIER_SUMMARY)}
+                               CLASSIFIER_PREDICTIONS, CLASSIFIER_METRICS, CLASSIFIER_SUMMARY, MORPHOMETRY)}
 
 
 def conform(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:

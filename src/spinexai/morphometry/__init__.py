@@ -1,0 +1,1 @@
+"""Genant morphometry on CT: six-point heights from masks in the mid-sagittal reformation."""
