@@ -35,6 +35,7 @@ def draw_fracture(rng: np.random.Generator, grade_probs, morphology_probs, acute
         "acute": acute,
         "band_mm": float(rng.uniform(2.0, 4.0)),
         "band_hu": float(rng.uniform(100.0, 300.0)),
+        "step_mm": float(rng.uniform(1.0, 2.0)),  # outward step of the anterior cortex (acute only)
     }
 
 

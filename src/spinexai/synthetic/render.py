@@ -155,6 +155,15 @@ def _paint_vertebra(canvas: Canvas, plan: VertebraPlan, density: dict, texture: 
         trabecular = density["trabecular"] + density["texture_hu"] * texture[sl]
         side = (1.0 - rho) * min(a, b)
         plate = np.minimum(sup - z, z - inf)
+        step = np.zeros_like(side)
+        if plan.fracture and plan.fracture["acute"]:
+            # A step in the anterior cortex beside the collapsed endplate: the front wall buckles outwards.
+            f = plan.fracture
+            near_sup = (sup - z < f["band_mm"]) & (f["superior_share"] > 0)
+            near_inf = (z - inf < f["band_mm"]) & (f["superior_share"] < 1)
+            step = np.where((y > 0.3 * b) & (near_sup | near_inf) & (fx.height_loss_mm(x, y, plan) > 0.5),
+                            f["step_mm"], 0.0).astype(np.float32)
+            side = side + step
         depth = np.minimum(side, plate)  # signed distance to the body surface, > 0 inside
         inside = depth >= 0
         # Partial-volume rendering: occupancy of each voxel by the body and by its marrow, so the thin
@@ -181,7 +190,7 @@ def _paint_vertebra(canvas: Canvas, plan: VertebraPlan, density: dict, texture: 
                     near |= (z > sup - band) & (share * loss > 0.5)
                 if share < 1:
                     near |= (z < inf + band) & ((1 - share) * loss > 0.5)
-                banded = inside & near
+                banded = inside & (near | (step > 0) & (side - step < 0))
                 value = np.where(banded, value + plan.fracture["band_hu"], value)
                 fracture_region |= banded
         canvas.hu[sl] = np.where(occ_body > 0, value + (1.0 - occ_body) * canvas.hu[sl], canvas.hu[sl])
