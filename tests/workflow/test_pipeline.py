@@ -63,9 +63,9 @@ def test_rerun_is_a_no_op(workdir):
     ("folds: {n_folds: 2, test_fraction: 0.25, seed: 3}", {"split_folds"} | CLASSIFIER),
     ("classifier3d: {crop: 32, input_size: 16, width: 2, epochs: 3, patience: 2, batch_size: 16}", CLASSIFIER),
     ("reformat: {patch_size: 64, sagittal_size: 128, min_fov_fraction: 0.5}",
-     {"reformat_subject", "collect_patches", "split_folds"} | CLASSIFIER),
+     {"reformat_subject", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER),
     # ingest is a checkpoint: a dry run lists the jobs after it only once it has run again.
-    ("data: {fracture_min_grade: 2}", {"ingest", "collect_patches", "split_folds"} | CLASSIFIER),
+    ("data: {fracture_min_grade: 2}", {"ingest", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER),
 ])
 def test_changing_a_setting_reruns_only_what_it_touches(workdir, setting, expected):
     (workdir / "override.yaml").write_text(setting + "\n")

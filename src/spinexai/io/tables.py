@@ -105,6 +105,9 @@ PATCHES = TableSchema(
     "patches", "results/data/patches.parquet",
     "One row per vertebra that ingest included, with the reformatted files; reformat may exclude more.",
     _VERTEBRA_KEYS + _GRADE + (
+        _c("centroid_x", "float64", "patch centre (the vertebra's reformatting centre), world x (RAS)", "mm"),
+        _c("centroid_y", "float64", "patch centre, world y (RAS)", "mm"),
+        _c("centroid_z", "float64", "patch centre, world z (RAS)", "mm"),
         _c("s", "float64", "arc length of the centre on the subject's spline", "mm"),
         _c("fov_fraction", "float64", "fraction of the 3D patch inside the scan's field of view"),
         _c("ct_patch", "string", "96^3 1 mm CT patch (HU, IPL axes: inferior, posterior, left)"),
