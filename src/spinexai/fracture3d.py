@@ -7,23 +7,20 @@ import logging
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from matplotlib.figure import Figure
+from sklearn.metrics import precision_recall_curve, roc_curve
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from sklearn.metrics import precision_recall_curve, roc_curve  # noqa: E402
-
-from spinexai.data.augment import AugmentParams, augment_batch  # noqa: E402
-from spinexai.data.tensors import load_patch_stack  # noqa: E402
-from spinexai.errors import InputError  # noqa: E402
-from spinexai.io.atomic import atomic_path, write_text_atomic  # noqa: E402
-from spinexai.metrics import binary_metrics  # noqa: E402
-from spinexai.models import FractureClassifier  # noqa: E402
-from spinexai.train import Engine, EngineConfig, pick_device  # noqa: E402
+from spinexai.data.augment import AugmentParams, augment_batch
+from spinexai.data.tensors import load_patch_stack
+from spinexai.errors import InputError
+from spinexai.io.atomic import atomic_path, write_text_atomic
+from spinexai.metrics import binary_metrics
+from spinexai.models import FractureClassifier
+from spinexai.train import Engine, EngineConfig, pick_device
 
 log = logging.getLogger(__name__)
 METRICS = ("f1", "accuracy", "auc", "ap", "sensitivity", "specificity")
@@ -172,9 +169,10 @@ def summarise(metrics: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def curves_figure(predictions: pd.DataFrame, split: str = "test") -> plt.Figure:
-    """ROC and precision-recall curves of every fold on one split."""
-    fig, (roc_ax, pr_ax) = plt.subplots(1, 2, figsize=(10, 4.5))
+def curves_figure(predictions: pd.DataFrame, split: str = "test") -> Figure:
+    """ROC and precision-recall curves of every fold on one split (a backend-free Figure)."""
+    fig = Figure(figsize=(10, 4.5))
+    roc_ax, pr_ax = fig.subplots(1, 2)
     for fold, group in predictions[predictions["split"] == split].groupby("fold"):
         y, p = group["fracture"].to_numpy(bool), group["probability"].to_numpy()
         if len(np.unique(y)) < 2:

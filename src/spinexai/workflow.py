@@ -18,11 +18,20 @@ from spinexai.errors import InputError
 
 
 def _pairs(items: list[str] | None) -> SimpleNamespace:
-    out = {}
+    """``NAME=PATH`` items; a name given several times becomes a list (``--input indexes=a indexes=b``)."""
+    out: dict = {}
     for item in items or []:
         key, _, value = item.partition("=")
-        out[key] = value
+        if key in out:
+            out[key] = (out[key] if isinstance(out[key], list) else [out[key]]) + [value]
+        else:
+            out[key] = value
     return SimpleNamespace(**out)
+
+
+def as_list(value) -> list[str]:
+    """A named input as a list, whether Snakemake gave a list or the command line one path."""
+    return [value] if isinstance(value, str) else list(value)
 
 
 def script_io(namespace: dict) -> SimpleNamespace:

@@ -4,7 +4,6 @@ import shutil
 
 import nibabel as nib
 import numpy as np
-import pytest
 
 from conftest import real
 from spinexai.data.ingest import IngestParams, ingest

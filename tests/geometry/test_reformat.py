@@ -4,15 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SMALL
 from spinexai.data.ingest import IngestParams, ingest
 from spinexai.geometry.reformat import ReformatParams, reformat_subject
 from spinexai.geometry.sampling import resample_affine
 from spinexai.io.nifti import read_image, read_labels
-from spinexai.synthetic import write_cohort_tables
-from spinexai.synthetic.cohort import subject_paths
+from spinexai.synthetic import write_cohort_tables, write_subject
 from spinexai.synthetic.params import SyntheticParams
-from spinexai.synthetic.render import render_subject
 from spinexai.synthetic.scanner import random_rotation
 
 PARAMS = ReformatParams(patch_size=64, sagittal_size=96)
@@ -82,16 +79,7 @@ def test_patches_agree_across_orientations_and_spacings(tmp_path):
     patches = []
     for n, grid in enumerate(grids):
         root = tmp_path / f"grid{n}"
-        from spinexai.synthetic.cohort import write_subject
-        import spinexai.synthetic.cohort as cohort
-
-        rendered = render_subject(quiet, 0, scanner_override=grid)
-        original = cohort.render_subject
-        cohort.render_subject = lambda *a, **k: rendered
-        try:
-            write_subject(root, quiet, "synth000")
-        finally:
-            cohort.render_subject = original
+        write_subject(root, quiet, "synth000", scanner_override=grid)
         write_cohort_tables(root, ["synth000"])
         manifest, _ = ingest(root, IngestParams())
         out, _ = reformat_subject(manifest, root / "out", PARAMS)

@@ -2,11 +2,11 @@
 
 from spinexai.data.collect import collect_patches
 from spinexai.io.tables import EXCLUDED, PATCHES, read_table, write_table
-from spinexai.workflow import run
+from spinexai.workflow import as_list, run
 
 
 def main(io):
-    patches, exclusions = collect_patches(list(io.input.indexes), read_table(io.input.excluded, EXCLUDED))
+    patches, exclusions = collect_patches(as_list(io.input.indexes), read_table(io.input.excluded, EXCLUDED))
     write_table(patches, io.output.patches, PATCHES)
     write_table(exclusions, io.output.exclusions, EXCLUDED)
 

@@ -1,16 +1,15 @@
 """Rule measure_morphometry: six-point heights from the body masks of every included vertebra."""
 
-import pandas as pd
 
 from spinexai.io.tables import MORPHOMETRY, PATCHES, SPLINE, read_table, write_table
 from spinexai.morphometry.table import morphometry_table
-from spinexai.workflow import run
+from spinexai.workflow import as_list, run
 
 
 def main(io):
     patches = read_table(io.input.patches, PATCHES)
     splines = {}
-    for path in io.input.splines:
+    for path in as_list(io.input.splines):
         spline = read_table(path, SPLINE)
         if len(spline):
             splines[str(spline["subject"].iloc[0])] = spline

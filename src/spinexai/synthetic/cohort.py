@@ -36,10 +36,14 @@ def _round(points: np.ndarray) -> list:
     return np.round(np.asarray(points, float), 3).tolist()
 
 
-def write_subject(root: str | os.PathLike, params: SyntheticParams, subject: str) -> dict[str, Path]:
-    """Render subject ``synthNNN`` of the cohort and write its files; returns the written paths."""
+def write_subject(root: str | os.PathLike, params: SyntheticParams, subject: str,
+                  scanner_override: dict | None = None) -> dict[str, Path]:
+    """Render subject ``synthNNN`` of the cohort and write its files; returns the written paths.
+
+    ``scanner_override`` rescans the same anatomy on another grid (see ``render_subject``).
+    """
     index = params.subject_ids().index(subject)
-    rendered = render_subject(params, index)
+    rendered = render_subject(params, index, scanner_override)
     canvas = rendered.canvas
     paths = subject_paths(root, subject)
     ct = np.clip(np.rint(canvas.hu), HU_MIN, HU_MAX).astype(np.int16)
