@@ -67,36 +67,47 @@ def test_tiny_config_runs_through_sbatch(workdir, record_property):
     assert "logs/slurm/" in text  # the plugin's per-job logs (deleted once a job succeeds)
 
 
-def _train_job() -> str | None:
+def _running_train_jobs() -> dict[str, str]:
+    """Running train_classifier_3d jobs as {fold: SLURM job id} (the plugin's comment ends in the wildcard value)."""
     out = subprocess.run(["squeue", "-h", "-t", "RUNNING", "-o", "%i %k"], capture_output=True, text=True).stdout
+    jobs = {}
     for line in out.splitlines():
         job, _, comment = line.partition(" ")
-        if "train_classifier_3d" in comment:
-            return job
-    return None
+        if comment.startswith("rule_train_classifier_3d_wildcards_"):
+            jobs[comment.rsplit("_", 1)[-1]] = job
+    return jobs
+
+
+def _checkpointed_since(workdir: Path, fold: str, started: float) -> bool:
+    states = (workdir / "results/classifier3d" / f"fold{fold}").glob("state/*/last.pt")
+    return any(p.stat().st_mtime > started for p in states)
 
 
 def test_a_cancelled_training_job_is_retried_and_resumes(workdir, record_property):
     (workdir / "longer.yaml").write_text("classifier3d: {crop: 32, input_size: 16, width: 2, epochs: 12, patience: 12, "
                                          "batch_size: 16}\n")
+    console = workdir / "longer.out"  # a file, not a pipe: an unread pipe would block Snakemake once full
     proc = subprocess.Popen(_command("--configfile", "config/test.yaml", "longer.yaml"), cwd=workdir,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=console.open("w"), stderr=subprocess.STDOUT)
     started = time.time()
     cancelled = None
     try:
+        # Cancel a job only once its own fold has a checkpoint from this run: two folds train side by side.
         while time.time() - started < 600 and cancelled is None:
-            job = _train_job()
-            states = list((workdir / "results/classifier3d").glob("fold*/state/*/last.pt"))
-            if job and any(p.stat().st_mtime > started for p in states):
-                subprocess.run(["scancel", job], check=True)
-                cancelled = job
+            for fold, job in _running_train_jobs().items():
+                if _checkpointed_since(workdir, fold, started):
+                    subprocess.run(["scancel", job], check=True)
+                    cancelled = (fold, job)
+                    break
             time.sleep(1)
-        output, _ = proc.communicate(timeout=1200)
+        proc.wait(timeout=1200)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert cancelled, "no running training job with a checkpoint was seen"
-    assert proc.returncode == 0, output[-4000:]
-    logs = [p.read_text() for p in (workdir / "logs/train_classifier_3d").glob("fold*.log")]
-    assert any("resumed from" in text for text in logs), logs
-    record_property("slurm", f"cancelled SLURM job {cancelled} (train_classifier_3d); the retry resumed from its checkpoint")
+    assert proc.returncode == 0, console.read_text()[-4000:]
+    fold, job = cancelled
+    log_text = (workdir / f"logs/train_classifier_3d/fold{fold}.log").read_text(errors="replace")
+    assert "resumed from" in log_text, log_text[-3000:]
+    record_property("slurm", f"cancelled SLURM job {job} (train_classifier_3d, fold {fold}); "
+                                     "the retry resumed from its checkpoint")
