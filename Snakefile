@@ -9,6 +9,7 @@ include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/classifier.smk"
 include: "rules/morphometry.smk"
+include: "rules/dissection.smk"
 
 
 rule all:

@@ -87,8 +87,14 @@ def ours(x: np.ndarray, y: np.ndarray, args, device: torch.device) -> dict:
 
 def reference(x: np.ndarray, y: np.ndarray, args, device: torch.device) -> dict:
     from monai.data import DataLoader, Dataset
-    from monai.transforms import (Compose, Rand3DElasticd, RandAdjustContrastd, RandAffined, RandGaussianNoised,
-                                  RandGaussianSmoothd)
+    from monai.transforms import (
+        Compose,
+        Rand3DElasticd,
+        RandAdjustContrastd,
+        RandAffined,
+        RandGaussianNoised,
+        RandGaussianSmoothd,
+    )
 
     transforms = Compose([
         RandGaussianNoised(keys="image", prob=1.0, std=0.02),
@@ -104,7 +110,7 @@ def reference(x: np.ndarray, y: np.ndarray, args, device: torch.device) -> dict:
     model = FractureClassifier(3, 1, args.width).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     seen, start = 0, None
-    for epoch in range(1000):
+    for _epoch in range(1000):
         for n, batch in enumerate(loader):
             if start is None and n == 2:
                 sync(device)

@@ -57,6 +57,17 @@ def reformat_splines(wildcards):
     return expand(f"{DATA}/reformat/sub-{{subject}}/spline.parquet", subject=reformatted_subjects())
 
 
+def selected_cases():
+    """The cases table (known once select_cases has run)."""
+    return pd.read_parquet(checkpoints.select_cases.get().output.cases)
+
+
+def explained_cases(wildcards):
+    cases = selected_cases()
+    return [f"{RESULTS}/dissection/fold{c.fold}/cases/sub-{c.subject}_vert-{c.label}/relevance.parquet"
+            for c in cases.itertuples()]
+
+
 def final_outputs():
     return [
         f"{DATA}/patches.parquet",
@@ -64,4 +75,5 @@ def final_outputs():
         f"{DATA}/folds.parquet",
         f"{RESULTS}/classifier3d/table1.parquet",
         f"{RESULTS}/morphometry/heights.parquet",
+        f"{RESULTS}/dissection/top_units.parquet",
     ]

@@ -20,6 +20,6 @@ def binary_metrics(y_true, p_positive, threshold: float = 0.5) -> dict[str, floa
         "specificity": float(1 - pred[neg].mean()) if neg.any() else float("nan"),
         "auc": float(roc_auc_score(y, p)) if both else float("nan"),
         "ap": float(average_precision_score(y, p)) if both else float("nan"),
-        "n": int(len(y)),
+        "n": len(y),
         "n_positive": int(pos.sum()),
     }

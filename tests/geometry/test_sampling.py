@@ -47,7 +47,7 @@ def test_torch_batch_matches_itk_inside():
     volume, affine = _volume()
     targets = np.stack([_patch_affine(volume, affine, a) for a in (0.0, 0.3, 1.0)])
     batch = resample_affine_torch(torch.as_tensor(volume, dtype=torch.float32), affine, targets, (16,) * 3).numpy()
-    for target, got in zip(targets, batch):
+    for target, got in zip(targets, batch, strict=False):
         want = resample_affine(volume, affine, target, (16,) * 3, order=1, cval=-1024)
         np.testing.assert_allclose(got, want, atol=0.05)
 

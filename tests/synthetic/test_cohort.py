@@ -7,8 +7,8 @@ from conftest import SMALL
 from spinexai.genant import classify, heights_from_points
 from spinexai.io.centroids import read_centroids
 from spinexai.io.nifti import read_header, read_labels
-from spinexai.synthetic import write_subject
 from spinexai.synthetic import fracture as fx
+from spinexai.synthetic import write_subject
 from spinexai.synthetic.cohort import subject_paths
 from spinexai.synthetic.spine import build_spine
 

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from spinexai.geometry.reformat import ReformatParams, reformat_subject
-from spinexai.io.tables import SPLINE, read_table, MANIFEST, write_table
 from spinexai.io.atomic import write_atomic
+from spinexai.io.tables import MANIFEST, SPLINE, read_table, write_table
 from spinexai.workflow import run
 
 

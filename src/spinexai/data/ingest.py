@@ -54,7 +54,7 @@ def _mask_centres(labels: np.ndarray, header: ImageHeader) -> dict[int, np.ndarr
     if not present:
         return {}
     centres = ndimage.center_of_mass(np.ones_like(labels, dtype=np.uint8), labels, present)
-    return {label: header.voxel_to_world(np.array(c)) for label, c in zip(present, centres)}
+    return {label: header.voxel_to_world(np.array(c)) for label, c in zip(present, centres, strict=False)}
 
 
 def _estimate_body_centres(labels: np.ndarray, header: ImageHeader, centres: dict[int, np.ndarray],

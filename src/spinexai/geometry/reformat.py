@@ -113,7 +113,8 @@ def reformat_subject(rows: pd.DataFrame, out_dir: str | Path, params: ReformatPa
         affine = grid_affine(centre, (t, p, l), (size,) * 3, (step,) * 3)
         record = row.drop(labels=["order"]).to_dict()
         record.update(s=s, fov_fraction=inside_fraction(ct.shape, ct_header.affine, affine, (size,) * 3))
-        paths = {k: "" for k in ("ct_patch", "mask_patch", "body_patch", "fracture_patch", "sag_ct", "sag_mask", "sag_body", "sag_fracture", "sag_heatmap")}
+        paths = dict.fromkeys(("ct_patch", "mask_patch", "body_patch", "fracture_patch", "sag_ct", "sag_mask",
+                               "sag_body", "sag_fracture", "sag_heatmap"), "")
         if record["fov_fraction"] < params.min_fov_fraction:
             record.update(paths, status="excluded",
                           reason=f"only {record['fov_fraction']:.0%} of the patch lies in the field of view "

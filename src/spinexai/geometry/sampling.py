@@ -20,7 +20,7 @@ _RAS_TO_LPS = np.diag([-1.0, -1.0, 1.0])  # ITK's physical space is LPS, nibabel
 def grid_affine(centre: np.ndarray, axes: tuple[np.ndarray, ...], shape: tuple[int, ...], spacing: tuple[float, ...]) -> np.ndarray:
     """Affine of a grid whose voxel ``shape // 2`` sits at ``centre`` with axis i along ``axes[i]``."""
     affine = np.eye(4)
-    for i, (axis, n, step) in enumerate(zip(axes, shape, spacing)):
+    for i, (axis, _n, step) in enumerate(zip(axes, shape, spacing, strict=False)):
         affine[:3, i] = np.asarray(axis, float) * step
     affine[:3, 3] = np.asarray(centre, float) - affine[:3, :3] @ (np.array(shape) // 2)
     return affine

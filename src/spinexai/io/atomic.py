@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,3 +40,24 @@ def write_atomic(path: str | os.PathLike, writer: Callable[[Path], None]) -> Non
     """Call ``writer(tmp_path)`` and move the result to ``path``."""
     with atomic_path(path) as tmp:
         writer(tmp)
+
+
+@contextmanager
+def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield an empty staging folder beside ``path``; on success it replaces ``path`` as a whole."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        yield staging
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(staging, path)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def write_figure(figure, path: str | os.PathLike, dpi: int = 110) -> None:
+    """Save a matplotlib Figure as PNG atomically."""
+    write_atomic(path, lambda tmp: figure.savefig(tmp, dpi=dpi, format="png"))

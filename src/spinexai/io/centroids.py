@@ -111,5 +111,5 @@ def write_centroids(path: str | os.PathLike, centroids: dict[int, np.ndarray], h
     entries: list[dict] = [{"direction": list(header.axcodes)}]
     for label in sorted(centroids):
         ijk = header.world_to_voxel(centroids[label])
-        entries.append({"label": int(label), **{k: round(float(v), 1) for k, v in zip("XYZ", ijk)}})
+        entries.append({"label": int(label), **{k: round(float(v), 1) for k, v in zip("XYZ", ijk, strict=False)}})
     write_text_atomic(path, json.dumps(entries) + "\n")

@@ -105,7 +105,8 @@ def read_long_grades(path: str | os.PathLike) -> pd.DataFrame:
         if morphology and morphology not in MORPHOLOGIES:
             raise InputError(path, f"row {idx + 2}: morphology", f"got {morphology!r}, expected one of {list(MORPHOLOGIES)}")
         series = str(row.get("series", "") or "").strip()
-        rows.append((normalise_subject(row["subject"]), series, label, grade, str(row["grade"]).strip(), morphology, f"{path.name}:row {idx + 2}"))
+        rows.append((normalise_subject(row["subject"]), series, label, grade, str(row["grade"]).strip(), morphology,
+                     f"{path.name}:row {idx + 2}"))
     return _finish(pd.DataFrame(rows, columns=GRADE_COLUMNS), path)
 
 

@@ -73,7 +73,8 @@ MANIFEST = TableSchema(
         _c("centroid_x", "float64", "reformatting centre, world x (RAS)", "mm"),
         _c("centroid_y", "float64", "reformatting centre, world y (RAS)", "mm"),
         _c("centroid_z", "float64", "reformatting centre, world z (RAS)", "mm"),
-        _c("centroid_source", "string", "json (file as given), mask_body (body mask), mask_estimate (anterior part of the vertebra mask), mask (whole-vertebra mask)"),
+        _c("centroid_source", "string", "json (file as given), mask_body (body mask), "
+                                        "mask_estimate (anterior part of the vertebra mask), mask (whole-vertebra mask)"),
         _c("truth_path", "string", "ground-truth morphometry JSON (synthetic cohort), empty for real data"),
         _c("fracture_mask_path", "string", "ground-truth fracture region mask (synthetic cohort), empty otherwise"),
     ) + _STATUS,
@@ -96,7 +97,8 @@ SPLINE = TableSchema(
         _c("subject", "string", "subject ID"),
         _c("s", "float64", "arc length from the most cranial centroid (negative in the cranial extension)", "mm"),
         *(_c(f"{v}_{a}", "float64", f"{desc}, world {a} (RAS)", unit)
-          for v, desc, unit in (("pos", "curve point", "mm"), ("t", "tangent (caudal)", ""), ("p", "posterior axis", ""), ("l", "lateral axis (patient left)", ""))
+          for v, desc, unit in (("pos", "curve point", "mm"), ("t", "tangent (caudal)", ""), ("p", "posterior axis", ""),
+                                ("l", "lateral axis (patient left)", ""))
           for a in "xyz"),
     ),
 )
@@ -205,8 +207,128 @@ MORPHOMETRY = TableSchema(
     ),
 )
 
+_CASE_KEYS = (_c("subject", "string", "subject ID"), _c("label", "int64", "VerSe label"),
+              _c("level", "string", "level name"), _c("grade", "int64", "Genant grade (-1 unknown)"),
+              _c("fracture", "bool", "ground truth"))
+
+CASES = TableSchema(
+    "cases", "results/cases.parquet",
+    "Vertebrae explained case by case (dissection and the report): the config's list plus, per fold, the most "
+    "confident true positives, false positives and false negatives of the fold model on its scored split.",
+    (_c("fold", "int64", "the fold model that explains the case"),) + _CASE_KEYS + (
+        _c("split", "string", "'val' or 'test': the split on which the fold model scored the case"),
+        _c("probability", "float64", "the fold model's fracture probability"),
+        _c("prediction", "bool", "probability >= classifier3d.threshold"),
+        _c("outcome", "string", "TP, FP, FN or TN"),
+        _c("reason", "string", "'listed' (config cases.list) or 'auto' (the per-fold choice)"),
+    ),
+)
+
+DISSECTION_THRESHOLDS = TableSchema(
+    "dissection_thresholds", "results/dissection/fold<k>/thresholds.parquet",
+    "Per-unit activation threshold T_k with P(a_k > T_k) = dissection.quantile over every voxel of every sample "
+    "of the dissection set (exact, numpy's linear quantile).",
+    (_c("unit", "int64", "channel of the encoder's last block"), _c("threshold", "float64", "T_k"),
+     _c("quantile", "float64", "upper tail probability q"), _c("n_values", "int64", "activations per unit (samples x voxels)")),
+)
+
+DISSECTION_RESPONSES = TableSchema(
+    "dissection_responses", "results/dissection/fold<k>/responses.parquet",
+    "One row per sample of the dissection set and unit: whether the unit is enabled, its relevance and peak.",
+    _CASE_KEYS + (
+        _c("probability", "float64", "fracture probability of the fold model"),
+        _c("prediction", "bool", "probability >= classifier3d.threshold"),
+        _c("unit", "int64", "unit"), _c("enabled", "bool", "some voxel of the unit's map exceeds T_k"),
+        _c("relevance", "float64", "r_k = sum over voxels of M_k * A_k"),
+        _c("peak", "float64", "maximum activation of the unit on the sample"),
+    ),
+)
+
+_CONCEPT_BEST = (
+    _c("best_concept", "string", "concept of highest IoU (candidate label; empty without concept masks)"),
+    _c("best_iou", "float64", "its dataset-level IoU"),
+)
+
+UNIT_RANKING = TableSchema(
+    "unit_ranking", "results/dissection/fold<k>/unit_ranking.parquet",
+    "Every unit with its firing rate c_k over true positives (the paper), ground-truth positives, false positives "
+    "and negatives, the positive-minus-negative contrast, the rank under each, and its concept label.",
+    (_c("unit", "int64", "unit"), _c("threshold", "float64", "T_k"),
+     _c("c_tp", "float64", "fraction of true-positive predictions enabling the unit (NaN without any)"),
+     _c("c_positive", "float64", "fraction of ground-truth positives enabling the unit"),
+     _c("c_false_positive", "float64", "fraction of false positives enabling the unit (NaN without any)"),
+     _c("c_negative", "float64", "fraction of ground-truth negatives enabling the unit"),
+     _c("contrast", "float64", "c_positive - c_negative"),
+     _c("rank_tp", "int64", "rank by c_tp (1 = highest)"), _c("rank_positive", "int64", "rank by c_positive"),
+     _c("rank_false_positive", "int64", "rank by c_false_positive"), _c("rank_contrast", "int64", "rank by contrast"))
+    + _CONCEPT_BEST + (_c("fracture_iou", "float64", "IoU with the ground-truth fracture region (NaN without one)"),),
+)
+
+TOP_UNITS = TableSchema(
+    "top_units", "results/dissection/fold<k>/top_units.parquet",
+    "The top units of each ranking (dissection.top_units per ranking).",
+    (_c("ranking", "string", "tp, positive, false_positive or contrast"), _c("rank", "int64", "1 = highest"),
+     _c("unit", "int64", "unit"), _c("value", "float64", "the ranking's score (c_k or contrast)"))
+    + _CONCEPT_BEST + (_c("fracture_iou", "float64", "IoU with the ground-truth fracture region"),),
+)
+
+UNIT_CONCEPTS = TableSchema(
+    "unit_concepts", "results/dissection/fold<k>/concepts.parquet",
+    "IoU of each unit's above-threshold region (activation upsampled to the input grid) with each anatomical "
+    "concept, summed over the samples where the concept can be derived.",
+    (_c("unit", "int64", "unit"), _c("concept", "string", "vertebral_body, superior_endplate, inferior_endplate, discs, "
+                                                              "adjacent_vertebrae, posterior_elements, fracture"),
+     _c("iou", "float64", "sum of intersections / sum of unions"), _c("intersection", "float64", "voxels", "voxels"),
+     _c("union", "float64", "voxels", "voxels"), _c("n_samples", "int64", "samples where the concept exists")),
+)
+
+FRACTURE_OVERLAP = TableSchema(
+    "fracture_overlap", "results/dissection/fold<k>/fracture_overlap.parquet",
+    "Do a ranking's top units overlap the ground-truth fracture region more than random units? (synthetic data)",
+    (_c("ranking", "string", "tp, positive, false_positive or contrast"), _c("n_units", "int64", "top units tested"),
+     _c("mean_iou", "float64", "mean fracture IoU of the top units"),
+     _c("null_mean_iou", "float64", "mean over random unit sets of the same size"),
+     _c("p_value", "float64", "one-sided permutation p-value ((1 + #null >= observed) / (1 + permutations))"),
+     _c("n_above_median", "int64", "top units whose fracture IoU exceeds the median unit's"),
+     _c("n_above_p95", "int64", "top units whose fracture IoU exceeds the 95th percentile of all units")),
+)
+
+UNIT_EXPORTS = TableSchema(
+    "unit_exports", "results/dissection/fold<k>/units/exports.parquet",
+    "Files exported per top unit: the collage and, per top sample, all slices and NIfTI volumes on the "
+    "classifier's input grid with the patch's real affine (they overlay the source CT).",
+    (_c("unit", "int64", "unit"), _c("rank", "int64", "rank in the exported ranking"),
+     _c("sample_rank", "int64", "0 for the collage row, 1.. for the top samples"),
+     _c("subject", "string", "subject (empty for the collage)"), _c("label", "int64", "VerSe label (-1 for the collage)"),
+     _c("slice", "int64", "sagittal slice shown (-1 for the collage)"), _c("kind", "string", "collage, slices, ct, activation, mask"),
+     _c("file", "string", "path relative to the units folder")),
+)
+
+DISSECTION_TOP_UNITS = TableSchema(
+    "dissection_top_units", "results/dissection/top_units.parquet",
+    "Every fold's top_units table stacked, with the fold.",
+    (_c("fold", "int64", "fold model"),) + TOP_UNITS.columns,
+)
+
+DISSECTION_OVERLAP = TableSchema(
+    "dissection_fracture_overlap", "results/dissection/fracture_overlap.parquet",
+    "Every fold's fracture_overlap table stacked, with the fold (empty without ground-truth fracture regions).",
+    (_c("fold", "int64", "fold model"),) + FRACTURE_OVERLAP.columns,
+)
+
+CASE_RELEVANCE = TableSchema(
+    "case_relevance", "results/dissection/fold<k>/cases/sub-<id>_vert-<label>/relevance.parquet",
+    "Single inference: every unit's relevance r_k for one case, ranked, with its dataset-level standing.",
+    (_c("unit", "int64", "unit"), _c("relevance", "float64", "r_k on the case"), _c("rank", "int64", "1 = most relevant"),
+     _c("enabled", "bool", "the unit is enabled on the case"), _c("rank_tp", "int64", "the unit's rank by c_tp in the fold"))
+    + _CONCEPT_BEST,
+)
+
 SCHEMAS = {s.name: s for s in (MANIFEST, EXCLUDED, SPLINE, PATCHES, FOLDS, CLASSIFIER_HISTORY,
-                               CLASSIFIER_PREDICTIONS, CLASSIFIER_METRICS, CLASSIFIER_SUMMARY, MORPHOMETRY)}
+                               CLASSIFIER_PREDICTIONS, CLASSIFIER_METRICS, CLASSIFIER_SUMMARY, MORPHOMETRY, CASES,
+                               DISSECTION_THRESHOLDS, DISSECTION_RESPONSES, UNIT_RANKING, TOP_UNITS,
+                               UNIT_CONCEPTS, FRACTURE_OVERLAP, UNIT_EXPORTS, DISSECTION_TOP_UNITS,
+                               DISSECTION_OVERLAP, CASE_RELEVANCE)}
 
 
 def conform(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:

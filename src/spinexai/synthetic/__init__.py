@@ -3,4 +3,4 @@
 from spinexai.synthetic.cohort import write_cohort_tables, write_subject
 from spinexai.synthetic.params import SyntheticParams
 
-__all__ = ["SyntheticParams", "write_subject", "write_cohort_tables"]
+__all__ = ["SyntheticParams", "write_cohort_tables", "write_subject"]

@@ -54,11 +54,11 @@ class Canvas:
         stop = np.minimum(np.ceil(ijk.max(axis=0)).astype(int) + 1, self.shape)
         if np.any(stop <= start):
             return None
-        slices = tuple(slice(int(a), int(b)) for a, b in zip(start, stop))
+        slices = tuple(slice(int(a), int(b)) for a, b in zip(start, stop, strict=False))
         # local = R^T (A ijk + o - c), evaluated separably over the three index ranges.
         m = rotation.T @ self.affine[:3, :3]
         off = rotation.T @ (self.affine[:3, 3] - centre)
-        axes = [np.arange(a, b, dtype=np.float32) for a, b in zip(start, stop)]
+        axes = [np.arange(a, b, dtype=np.float32) for a, b in zip(start, stop, strict=False)]
         i, j, k = axes[0][:, None, None], axes[1][None, :, None], axes[2][None, None, :]
         local = tuple((m[r, 0] * i + m[r, 1] * j + m[r, 2] * k + off[r]).astype(np.float32) for r in range(3))
         return slices, local

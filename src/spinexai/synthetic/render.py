@@ -219,7 +219,7 @@ def _paint_ribs(canvas: Canvas, plan: VertebraPlan, rng: np.random.Generator, de
         pts = [np.array([s * x_tip, y_tip, 0.0])]
         for th in thetas:
             pts.append(np.array([s * r_x * np.sin(th), y_c - r_y * np.cos(th), -18.0 * (th - thetas[0])]))
-        for p0, p1 in zip(pts[:-1], pts[1:]):
+        for p0, p1 in zip(pts[:-1], pts[1:], strict=False):
             paint_capsule(canvas, plan.rotation @ p0 + plan.centre, plan.rotation @ p1 + plan.centre, 4.0,
                           cortical_hu=density["cortical"] * 0.8, marrow_hu=density["trabecular"],
                           shell_mm=1.0, texture=texture, label=0)
@@ -301,7 +301,7 @@ def render_subject(params: SyntheticParams, index: int, scanner_override: dict |
     _paint_background(canvas, plans, rng, texture)
     for plan in plans:
         _paint_lungs(canvas, plan, texture)
-    for upper, lower in zip(plans[:-1], plans[1:]):
+    for upper, lower in zip(plans[:-1], plans[1:], strict=False):
         _paint_disc(canvas, upper, lower, density["disc"])
     for plan in plans:
         _paint_vertebra(canvas, plan, density, texture)

@@ -75,7 +75,7 @@ def build_spine(rng: np.random.Generator, scoliosis_probability: float) -> list[
     lordosis = np.deg2rad(rng.uniform(30.0, 60.0))
     scoliosis = np.deg2rad(rng.uniform(5.0, 15.0)) if rng.random() < scoliosis_probability else 0.0
     scol_phase = rng.uniform(0, 2 * np.pi)
-    steps = [p.height / 2 + p.disc_below + q.height / 2 for p, q in zip(plans[:-1], plans[1:])]
+    steps = [p.height / 2 + p.disc_below + q.height / 2 for p, q in zip(plans[:-1], plans[1:], strict=False)]
     s_nodes = np.concatenate([[0.0], np.cumsum(steps)])
     s_t_end = s_nodes[GENERATED_LABELS.index(19)] + 0.5 * steps[GENERATED_LABELS.index(19)]
     s_end = s_nodes[-1]
@@ -97,7 +97,7 @@ def build_spine(rng: np.random.Generator, scoliosis_probability: float) -> list[
     curve -= curve[0]
 
     twist_amp = np.deg2rad(rng.uniform(0.0, 5.0))
-    for plan, s in zip(plans, s_nodes):
+    for plan, s in zip(plans, s_nodes, strict=False):
         i = int(round(s / ds))
         t = tangent[i]
         cranial = -t

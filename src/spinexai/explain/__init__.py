@@ -1,0 +1,1 @@
+"""Explanations of the trained models: network dissection and its concept labels."""

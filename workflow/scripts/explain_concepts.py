@@ -1,0 +1,33 @@
+"""Rule explain_concepts: the single-inference view of one case (its most relevant units)."""
+
+import torch
+
+from spinexai.explain.dissection import DissectionParams
+from spinexai.explain.pipeline import explain_case
+from spinexai.fracture3d import ClassifierParams
+from spinexai.io.atomic import write_figure
+from spinexai.io.tables import (
+    CASE_RELEVANCE,
+    DISSECTION_RESPONSES,
+    DISSECTION_THRESHOLDS,
+    PATCHES,
+    UNIT_RANKING,
+    read_table,
+    write_table,
+)
+from spinexai.workflow import run
+
+
+def main(io):
+    torch.set_num_threads(io.threads)
+    cls = ClassifierParams.from_dict(io.params.classifier)
+    params = DissectionParams.from_dict(io.params.dissection)
+    table, figure = explain_case(read_table(io.input.patches, PATCHES), io.wildcards.subject, int(io.wildcards.label),
+                                 cls, params, io.input.model, read_table(io.input.thresholds, DISSECTION_THRESHOLDS),
+                                 read_table(io.input.ranking, UNIT_RANKING),
+                                 read_table(io.input.responses, DISSECTION_RESPONSES))
+    write_table(table, io.output.relevance, CASE_RELEVANCE)
+    write_figure(figure, io.output.figure)
+
+
+run(main, globals())
