@@ -68,6 +68,23 @@ def explained_cases(wildcards):
             for c in cases.itertuples()]
 
 
+def report_inputs(wildcards):
+    return {
+        "manifest": f"{DATA}/manifest.parquet",
+        "exclusions": f"{DATA}/exclusions.parquet",
+        "patches": f"{DATA}/patches.parquet",
+        "folds": f"{DATA}/folds.parquet",
+        "table1": f"{RESULTS}/classifier3d/table1.parquet",
+        "metrics_by_fold": f"{RESULTS}/classifier3d/metrics_by_fold.parquet",
+        "predictions": f"{RESULTS}/classifier3d/predictions.parquet",
+        "curves": f"{RESULTS}/classifier3d/curves.png",
+        "heights": f"{RESULTS}/morphometry/heights.parquet",
+        "cases": f"{RESULTS}/cases.parquet",
+        "dissection": f"{RESULTS}/dissection/top_units.parquet",
+        "explained": explained_cases(wildcards),
+    }
+
+
 def final_outputs():
     return [
         f"{DATA}/patches.parquet",
@@ -76,4 +93,5 @@ def final_outputs():
         f"{RESULTS}/classifier3d/table1.parquet",
         f"{RESULTS}/morphometry/heights.parquet",
         f"{RESULTS}/dissection/top_units.parquet",
+        f"{RESULTS}/report/index.html",
     ]

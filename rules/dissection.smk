@@ -72,7 +72,13 @@ rule explain_concepts:
         responses=f"{DIS}/fold{{fold}}/responses.parquet",
     output:
         relevance=f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/relevance.parquet",
-        figure=f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/concepts.png",
+        figure=report(
+            f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/concepts.png",
+            caption="../workflow/report/case_concepts.rst",
+            category="Network dissection",
+            subcategory="Cases",
+            labels={"fold": "{fold}", "case": "sub-{subject} vert-{label}"},
+        ),
     params:
         classifier=lookup(within=config, dpath="classifier3d"),
         dissection=lookup(within=config, dpath="dissection"),

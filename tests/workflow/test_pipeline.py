@@ -119,6 +119,7 @@ def test_changing_a_setting_reruns_only_what_it_touches(workdir, setting, expect
     text = dry.stdout + dry.stderr
     table = text[text.index("Job stats:"):text.index("\ntotal")].splitlines()[3:]
     jobs = {line.split()[0] for line in table if line.strip()} - {"all"}
+    expected = expected | {"report"}  # the report shows the whole config
     assert jobs <= expected and jobs - AROUND_CHECKPOINT == expected - AROUND_CHECKPOINT, text[-3000:]
 
 
@@ -143,3 +144,89 @@ def test_bad_config_key_is_named():
 def test_defaults_are_filled():
     config = validate_config({}, REPO / "config/schema.yaml")
     assert config["reformat"]["patch_size"] == 96 and config["folds"]["n_folds"] == 5
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    pytest.skip("no Chromium on this machine: `bash scripts/setup_tests.sh` installs Debian's chromium (as root)")
+
+
+# The report loads images lazily: make every image load now, wait for each, and list those that failed.
+LOAD_ALL_IMAGES = """async () => {
+    const images = Array.from(document.images);
+    images.forEach(i => { i.loading = 'eager'; });
+    await Promise.all(images.map(i => i.complete ? null : new Promise(done => { i.onload = done; i.onerror = done; })));
+    return images.filter(i => i.naturalWidth === 0).map(i => i.getAttribute('src'));
+}"""
+
+
+def _link_target(page: Path, href: str) -> Path | None:
+    """The file a relative link points to (None for in-page anchors)."""
+    if href.startswith("#"):
+        return None
+    return (page.parent / href.split("#")[0]).resolve()
+
+
+@pytest.mark.slow
+def test_report_renders_in_chromium(workdir):
+    from playwright.sync_api import sync_playwright
+
+    report = workdir / "results/report"
+    pages = [report / "index.html", *sorted((report / "cases").glob("*.html"))]
+    assert len(pages) > 1
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        for path in pages:
+            page.goto(path.as_uri())
+            page.wait_for_load_state("load")
+            broken = page.evaluate(LOAD_ALL_IMAGES)
+            assert not broken, f"{path.name}: images that did not load: {broken}"
+            hrefs = page.evaluate("Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('href'))")
+            for href in hrefs:
+                target = _link_target(path, href)
+                if target is None:
+                    assert page.locator(href).count() == 1, f"{path.name}: anchor {href} has no target"
+                else:
+                    assert target.exists(), f"{path.name}: link {href} leads nowhere"
+            headings = page.locator("h2").all_inner_texts()
+            if path.name == "index.html":
+                assert headings[:4] == ["Dataset", "3D fracture classifier (Engstler et al. 2022)",
+                                        "Network dissection (Engstler et al. 2022)", "Cases"]
+                assert "Genant morphometry" in headings and "Config and versions" in headings
+                page.screenshot(path=str(report / "screenshot.png"), full_page=True)
+            else:
+                assert {"Images", "Predictions of every model", "Most relevant concept units (network dissection)",
+                        "Genant morphometry", "Ground truth"} <= set(headings)
+                assert "p(fracture)" in page.locator(".verdict").inner_text()
+        # Two clicks from the index to why a vertebra was called fractured: Cases -> the case page.
+        page.goto(pages[0].as_uri())
+        page.locator("#cases a").first.click()
+        page.wait_for_load_state("load")
+        assert "called" in page.locator(".verdict").inner_text()
+        assert page.locator("#concepts img").count() == 1
+        browser.close()
+    assert (report / "screenshot.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_report_states_what_did_not_run(workdir, tmp_path):
+    """A stage without outputs gets an empty state, not a broken link."""
+    from spinexai.report.build import Report, ReportInputs
+
+    results = workdir / "results"
+    inputs = ReportInputs(results=results, config={"dataset": {"kind": "synthetic"}},
+                          manifest=results / "data/manifest.parquet", patches=results / "data/patches.parquet")
+    index = Report(inputs, tmp_path / "report").write()[0]
+    text = index.read_text()
+    assert "The 3D classifier has not run" in text and "Network dissection has not run" in text
+    assert "Morphometry has not run" in text and "<img" not in text
+
+
+@pytest.mark.slow
+def test_snakemake_report(workdir):
+    run = _snakemake(workdir, "--report", "snakemake_report.zip")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert (workdir / "snakemake_report.zip").stat().st_size > 10_000

@@ -1,0 +1,1 @@
+"""The browsable results report (static HTML over results/)."""

@@ -1,0 +1,401 @@
+"""The browsable HTML report: ``results/report/index.html`` and one page per selected case.
+
+Pages are static HTML rendered with Jinja2 and link to the PNGs the stages wrote with relative paths,
+so the report works from the file system (no server, no internet) as long as ``results/`` stays whole.
+A stage whose outputs are missing gets a clear empty state instead of broken links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import os
+import subprocess
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from matplotlib.figure import Figure
+
+from spinexai.cases import case_id
+from spinexai.io.atomic import write_figure, write_text_atomic
+from spinexai.report.case_figures import patch_figure, sagittal_figure
+
+log = logging.getLogger(__name__)
+PACKAGES = ("spinexai", "torch", "monai", "snakemake", "snakemake-executor-plugin-slurm", "numpy", "pandas",
+            "pyarrow", "nibabel", "SimpleITK", "scikit-learn", "matplotlib")
+NOT_IMPLEMENTED = ("This stage did not run: this version of the pipeline has no {what} rule yet, so there is "
+                   "nothing to show. Its section fills in once the stage lands.")
+
+
+@dataclass
+class Link:
+    href: str
+    text: str
+
+    def __html__(self) -> str:
+        return f'<a href="{html.escape(self.href)}">{html.escape(self.text)}</a>'
+
+
+@dataclass
+class Fig:
+    src: str | None
+    caption: str
+    missing: str = ""
+    width: str | None = None
+
+
+@dataclass
+class Block:
+    heading: str | None = None
+    text: str | None = None
+    table: pd.DataFrame | None = None
+    figures: list[Fig] = field(default_factory=list)
+    details: dict | None = None
+    pre: str | None = None
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    empty: dict | None = None
+
+
+@dataclass
+class ReportInputs:
+    """Where the stages' outputs are (any may be missing: its section says so)."""
+
+    results: Path
+    config: dict
+    manifest: Path | None = None
+    exclusions: Path | None = None
+    patches: Path | None = None
+    folds: Path | None = None
+    table1: Path | None = None
+    metrics_by_fold: Path | None = None
+    predictions: Path | None = None
+    curves: Path | None = None
+    heights: Path | None = None
+    cases: Path | None = None
+    dissection: Path | None = None  # results/dissection
+
+
+def _cell(value) -> str | Markup:
+    if hasattr(value, "__html__"):
+        return Markup(value.__html__())
+    if isinstance(value, float | np.floating):
+        return "" if np.isnan(value) else f"{value:.3g}"
+    return str(value)
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("spinexai.report", "templates"), autoescape=select_autoescape(["j2"]))
+    env.filters["cell"] = _cell
+    return env
+
+
+def _read(path: Path | None) -> pd.DataFrame | None:
+    return pd.read_parquet(path) if path is not None and Path(path).exists() else None
+
+
+def _exists(path: Path | None) -> bool:
+    return path is not None and Path(path).exists()
+
+
+class Report:
+    """Builds the pages; ``out`` is results/report."""
+
+    def __init__(self, inputs: ReportInputs, out: Path) -> None:
+        self.inputs, self.out = inputs, Path(out)
+        self.env = _environment()
+        self.cfg = inputs.config
+        self.manifest, self.patches = _read(inputs.manifest), _read(inputs.patches)
+        self.predictions, self.heights = _read(inputs.predictions), _read(inputs.heights)
+        self.cases = _read(inputs.cases)
+
+    def rel(self, path: Path | str, page_dir: Path) -> str:
+        return Path(os.path.relpath(Path(path).resolve(), page_dir.resolve())).as_posix()
+
+    def fig(self, path: Path | None, caption: str, page_dir: Path, missing: str = "the stage did not write it",
+            width: str | None = None) -> Fig:
+        if _exists(path):
+            return Fig(self.rel(path, page_dir), caption, width=width)
+        return Fig(None, caption, missing)
+
+    # -- index sections ---------------------------------------------------------------------------------
+
+    def dataset_section(self) -> Section:
+        section = Section("dataset", "Dataset")
+        if self.manifest is None:
+            section.empty = {"message": "The data stage has not run: no manifest."}
+            return section
+        m, p = self.manifest, self.patches
+        included = p[p["status"] == "included"] if p is not None else m[m["status"] == "included"]
+        summary = pd.DataFrame({
+            "": ["subjects", "vertebrae found", "vertebrae included (patches)", "fractured (included)"],
+            "count": [m["subject"].nunique(), len(m), len(included), int(included["fracture"].sum())],
+        })
+        grades = included["grade"].map(lambda g: f"G{g}" if g >= 0 else "ungraded").value_counts().sort_index()
+        section.blocks.append(Block(text=f"Dataset kind: {self.cfg.get('dataset', {}).get('kind', '?')}; fracture = "
+                                         f"Genant grade >= {self.cfg.get('data', {}).get('fracture_min_grade', 1)}.",
+                                    table=summary))
+        section.blocks.append(Block(heading="Included vertebrae by Genant grade",
+                                    table=grades.rename_axis("grade").reset_index(name="vertebrae")))
+        folds = _read(self.inputs.folds)
+        if folds is not None:
+            per_fold = folds.assign(fold=folds["fold"].map(lambda f: "test" if f < 0 else f"fold {f}")).groupby("fold").agg(
+                subjects=("subject", "count"), vertebrae=("n_vertebrae", "sum"), fractures=("n_fractures", "sum"))
+            section.blocks.append(Block(heading="Patient-level folds", table=per_fold.reset_index()))
+        exclusions = _read(self.inputs.exclusions)
+        if exclusions is not None:
+            counts = exclusions.groupby(["stage", "reason"]).size().reset_index(name="vertebrae")
+            section.blocks.append(Block(
+                heading="Exclusions", text="Every vertebra that was left out, with the reason (label -1: a whole subject).",
+                table=counts.sort_values("vertebrae", ascending=False),
+                details={"summary": f"all {len(exclusions)} exclusions",
+                         "table": exclusions[["subject", "series", "label", "level", "stage", "reason", "file"]]}))
+        return section
+
+    def classifier_section(self, page_dir: Path) -> Section:
+        section = Section("classifier", "3D fracture classifier (Engstler et al. 2022)")
+        table1 = _read(self.inputs.table1)
+        if table1 is None:
+            section.empty = {"message": "The 3D classifier has not run: no results/classifier3d/table1.parquet."}
+            return section
+        wide = table1.assign(value=[f"{m:.3f} ± {s:.3f}" for m, s in zip(table1["mean"], table1["std"], strict=True)])
+        wide = wide.pivot(index="metric", columns="split", values="value").reset_index()
+        section.blocks.append(Block(text="Mean ± SD over the fold models: 'val' is each fold's own validation subjects, "
+                                         "'test' the held-out subjects scored by every fold model.", table=wide))
+        section.blocks.append(Block(figures=[self.fig(self.inputs.curves, "ROC and precision-recall curves of every "
+                                                      "fold model on the held-out test subjects.", page_dir)]))
+        by_fold = _read(self.inputs.metrics_by_fold)
+        if by_fold is not None:
+            section.blocks.append(Block(heading="Per fold", table=by_fold))
+        return section
+
+    def dissection_section(self, page_dir: Path) -> Section:
+        section = Section("dissection", "Network dissection (Engstler et al. 2022)")
+        root = self.inputs.dissection
+        if not _exists(root) or not _exists(root / "top_units.parquet"):
+            section.empty = {"message": "Network dissection has not run: no results/dissection/top_units.parquet."}
+            return section
+        cfg = self.cfg.get("dissection", {})
+        ranking = cfg.get("rank_by", "tp")
+        section.blocks.append(Block(
+            text=f"Units of the last encoder block, thresholded at their top {cfg.get('quantile', 0.005):.3%} activation "
+                 f"over the '{cfg.get('split', 'test')}' split. c_k is the fraction of samples of a set (true positives, "
+                 "positives, false positives) that enable a unit; concept labels are the anatomical region each unit's "
+                 "above-threshold region overlaps most (IoU).",
+            figures=[self.fig(root / "concepts.png", "Best concept of each fold's top units: which anatomy the "
+                                                     "units most correlated with the diagnosis look at.", page_dir)]))
+        overlap = _read(root / "fracture_overlap.parquet")
+        if overlap is not None and len(overlap):
+            section.blocks.append(Block(heading="Do top units look at the fracture? (synthetic ground truth)",
+                                        text="Mean IoU of each ranking's top units with the true fracture region against "
+                                             "random sets of as many units (one-sided permutation p-value).",
+                                        table=overlap))
+        for fold_dir in sorted(root.glob("fold*")):
+            tops = _read(fold_dir / "top_units.parquet")
+            exports = _read(fold_dir / "units" / "exports.parquet")
+            if tops is None:
+                continue
+            shown = tops[tops["ranking"] == (ranking if (tops["ranking"] == ranking).any() else "positive")].copy()
+            collages = {} if exports is None else dict(
+                zip(exports.loc[exports["kind"] == "collage", "unit"], exports.loc[exports["kind"] == "collage", "file"],
+                    strict=True))
+            shown["collage"] = [Link(self.rel(fold_dir / "units" / collages[u], page_dir), f"unit {u}") if u in collages
+                                else "" for u in shown["unit"]]
+            figs = [self.fig(fold_dir / "units" / collages[u], f"{fold_dir.name}, unit {u}: its 25 most activating "
+                             "fractured samples (activation in colour, above-threshold region outlined).", page_dir,
+                             width="32rem") for u in list(shown["unit"])[:2] if u in collages]
+            section.blocks.append(Block(heading=f"{fold_dir.name}: top units by {shown['ranking'].iloc[0] if len(shown) else ranking}",
+                                        table=shown.drop(columns=["ranking"]), figures=figs))
+        return section
+
+    def cases_section(self) -> Section:
+        section = Section("cases", "Cases")
+        if self.cases is None:
+            section.empty = {"message": "No cases were selected (the classifier has not run)."}
+            return section
+        rows = self.cases.copy()
+        rows["page"] = [Link(f"cases/{self.case_page_name(c)}", f"{c.subject} {c.level}") for c in rows.itertuples()]
+        section.blocks.append(Block(
+            text="Vertebrae explained one by one: the config's cases.list plus, per fold, the most confident true "
+                 "positives, false positives and missed fractures. Open a case to see why it was called fractured.",
+            table=rows[["page", "fold", "grade", "fracture", "split", "probability", "outcome", "reason"]]))
+        return section
+
+    def morphometry_section(self, page_dir: Path) -> Section:
+        section = Section("morphometry", "Genant morphometry")
+        h = self.heights
+        if h is None:
+            section.empty = {"message": "Morphometry has not run: no results/morphometry/heights.parquet."}
+            return section
+        measured = h[h["status"] == "measured"]
+        lines = pd.DataFrame({"": ["vertebrae", "measured", "not measured"],
+                              "count": [len(h), len(measured), len(h) - len(measured)]})
+        text = ("Six points on the vertebral-body mask in each vertebra's mid-sagittal reformation; the Genant reading "
+                "uses the vertebra's own heights.")
+        if measured["point_error_mm"].notna().any():
+            text += (f" Mean distance to the generator's points: {measured['point_error_mm'].mean():.2f} mm over "
+                     f"{measured['point_error_mm'].notna().sum()} vertebrae.")
+        section.blocks.append(Block(text=text, table=lines))
+        graded = measured[measured["grade"] >= 0]
+        if len(graded):
+            confusion = pd.crosstab(graded["grade"].map(lambda g: f"G{g}"),
+                                    graded["genant_grade"].map(lambda g: f"read G{int(g)}"))
+            section.blocks.append(Block(heading="Grade table (rows) against the mask reading (columns)",
+                                        table=confusion.reset_index()))
+        path = self.out / "figures" / "morphometry.png"
+        write_figure(_ratios_figure(measured), path)
+        section.blocks.append(Block(figures=[self.fig(path, "Height ratios of every measured vertebra coloured by "
+                                                            "its Genant grade: fractures lower the ratios.", page_dir)]))
+        return section
+
+    def config_section(self) -> Section:
+        versions = pd.DataFrame({"package": PACKAGES, "version": [_version(p) for p in PACKAGES]})
+        return Section("config", "Config and versions", [
+            Block(table=versions), Block(heading="Config (after defaults)", pre=yaml.safe_dump(self.cfg, sort_keys=False))])
+
+    # -- case pages -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def case_page_name(case) -> str:
+        return f"fold{case.fold}_{case_id(case.subject, case.label)}.html"
+
+    def case_page(self, case, page_dir: Path) -> str:
+        key = (self.patches["subject"] == case.subject) & (self.patches["label"] == case.label)
+        row = self.patches[key].iloc[0]
+        stem = f"fold{case.fold}_{case_id(case.subject, case.label)}"
+        hrow = None
+        if self.heights is not None:
+            match = self.heights[(self.heights["subject"] == case.subject) & (self.heights["label"] == case.label)]
+            hrow = match.iloc[0] if len(match) else None
+        write_figure(sagittal_figure(row, hrow), page_dir / f"{stem}_sagittal.png")
+        write_figure(patch_figure(row), page_dir / f"{stem}_patch.png")
+        threshold = self.cfg.get("classifier3d", {}).get("threshold", 0.5)
+        truth = f"ground truth G{case.grade}" if case.grade >= 0 else "ungraded"
+        if isinstance(row.get("morphology"), str) and row["morphology"]:
+            truth += f" {row['morphology']}"
+        call = "called fractured" if case.prediction else "called not fractured"
+        verdict = (f"{case.subject} {case.level}: the fold {case.fold} model gives p(fracture) = {case.probability:.2f} "
+                   f"(threshold {threshold:.2f}), {call}: {case.outcome}, {truth}.")
+        sections = []
+
+        images = Section("images", "Images", [Block(figures=[
+            Fig(f"{stem}_sagittal.png", "Straightened mid-sagittal reformation (0.5 mm) with the vertebral body outlined "
+                                        "(blue), the true fracture region where known (red) and the six morphometry points."),
+            Fig(f"{stem}_patch.png", "Centre slices of the 96³ 1 mm patch the 3D classifier reads (a 64 mm centre crop).")])])
+        sections.append(images)
+
+        preds = Section("predictions", "Predictions of every model")
+        if self.predictions is not None:
+            p = self.predictions[(self.predictions["subject"] == case.subject) & (self.predictions["label"] == case.label)]
+            preds.blocks.append(Block(text="3D classifier: every fold model that scored this vertebra.",
+                                      table=p[["fold", "split", "probability", "prediction"]]))
+        else:
+            preds.empty = {"message": "The 3D classifier has not run."}
+        sections.append(preds)
+
+        relevance_dir = (self.inputs.dissection / f"fold{case.fold}" / "cases" / case_id(case.subject, case.label)
+                         if self.inputs.dissection is not None else None)
+        concepts = Section("concepts", "Most relevant concept units (network dissection)")
+        relevance = _read(relevance_dir / "relevance.parquet") if relevance_dir is not None else None
+        if relevance is not None:
+            top = relevance.head(int(self.cfg.get("dissection", {}).get("case_units", 5)))
+            named = [f"unit {u.unit} ({u.best_concept or 'no concept'})" for u in top.itertuples() if u.enabled]
+            verdict += (" Most relevant units: " + ", ".join(named) + ".") if named else " No unit passes its threshold here."
+            concepts.blocks.append(Block(
+                text="r_k = sum of the unit's above-threshold activation on this case; rank_tp is the unit's rank among "
+                     "units correlated with true positives; best_concept its anatomical label.",
+                table=top, figures=[self.fig(relevance_dir / "concepts.png", "Left: each relevant unit on this case "
+                                             "(activation in colour, above-threshold region outlined); right: the unit's "
+                                             "top fractured samples in the dissection set.", page_dir)]))
+        else:
+            concepts.empty = {"message": "Network dissection did not explain this case."}
+        sections.append(concepts)
+
+        morph = Section("morphometry", "Genant morphometry")
+        if hrow is not None and hrow["status"] == "measured":
+            cols = ["ha", "hm", "hp", "apr", "mpr", "mar", "genant_grade", "genant_morphology", "genant_loss",
+                    "true_ha", "true_hm", "true_hp", "point_error_mm"]
+            morph.blocks.append(Block(text="Heights in mm from the body mask; the reading uses the vertebra's own heights.",
+                                      table=pd.DataFrame([hrow[cols]])))
+        else:
+            morph.empty = {"message": "No morphometry for this vertebra (no body mask, or the stage has not run)."}
+        sections.append(morph)
+        sections.append(Section("prototypes", "Top-3 prototypes (ProtoVerse)",
+                                empty={"message": NOT_IMPLEMENTED.format(what="prototype (ProtoVerse)")}))
+        sections.append(Section("counterfactual", "Counterfactual healthy image and attribution map",
+                                empty={"message": NOT_IMPLEMENTED.format(what="counterfactual (inpainter and attribution)")}))
+        gt = pd.DataFrame([{"grade": case.grade, "fracture": bool(case.fracture), "morphology": row.get("morphology", ""),
+                            "fracture region": "outlined in red" if row.get("sag_fracture") else "not available"}])
+        sections.append(Section("truth", "Ground truth", [Block(table=gt)]))
+        return self.env.get_template("case.html.j2").render(
+            title=f"{case.subject} {case.level} (fold {case.fold})", home="../index.html", verdict=verdict,
+            sections=sections)
+
+    # -- all pages --------------------------------------------------------------------------------------
+
+    def write(self) -> list[Path]:
+        """Write index.html, the case pages and their figures; returns the pages written."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        case_dir = self.out / "cases"
+        case_dir.mkdir(exist_ok=True)
+        pages = []
+        if self.cases is not None and self.patches is not None:
+            for case in self.cases.itertuples():
+                path = case_dir / self.case_page_name(case)
+                write_text_atomic(path, self.case_page(case, case_dir))
+                pages.append(path)
+        sections = [
+            self.dataset_section(), self.classifier_section(self.out), self.dissection_section(self.out),
+            self.cases_section(),
+            Section("prototypes", "ProtoVerse prototypes", empty={"message": NOT_IMPLEMENTED.format(what="prototype (ProtoVerse)")}),
+            Section("counterfactual", "Counterfactual impact analysis",
+                    empty={"message": NOT_IMPLEMENTED.format(what="counterfactual (inpainter and attribution)")}),
+            self.morphometry_section(self.out), self.config_section(),
+        ]
+        run = {"generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "version": _version("spinexai"),
+               "commit": _commit(), "dataset": self.cfg.get("dataset", {}).get("kind", "?")}
+        index = self.out / "index.html"
+        write_text_atomic(index, self.env.get_template("index.html.j2").render(
+            title="run report", home=None, sections=sections, run=run))
+        return [index, *pages]
+
+
+def _ratios_figure(measured: pd.DataFrame) -> Figure:
+    fig = Figure(figsize=(5, 4))
+    ax = fig.subplots()
+    for grade, colour in ((0, "tab:green"), (1, "gold"), (2, "tab:orange"), (3, "tab:red")):
+        rows = measured[measured["grade"] == grade]
+        if len(rows):
+            ax.scatter(rows["mar"], rows["mpr"], s=10, c=colour, label=f"G{grade} ({len(rows)})", alpha=0.7)
+    ax.set(xlabel="MAR (hm / ha)", ylabel="MPR (hm / hp)", title="morphometry of the measured vertebrae")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+                             check=False, cwd=Path(__file__).parent)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
