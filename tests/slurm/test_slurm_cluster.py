@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.slurm, pytest.mark.xdist_group("slurm")]
 # The test node has no GPU and ~2 cores: GPU rules are mapped to CPU and memory requests shrunk.
 OVERRIDES = [
     "--default-resources", "slurm_partition=cpu", "mem_mb=1000", "runtime=30", "cpus_per_task=1",
-    "--set-resources", "train_classifier_3d:gpu=0", "evaluate_classifier_3d:gpu=0",
+    "--set-resources", "train_classifier_3d:gpu=0", "evaluate_classifier_3d:gpu=0", "dissect:gpu=0", "dissect:mem_mb=2000",
     "synthesize_subject:mem_mb=1000", "reformat_subject:mem_mb=1000", "ingest:mem_mb=1000",
     "train_classifier_3d:mem_mb=2000", "evaluate_classifier_3d:mem_mb=2000",
     "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "5",
