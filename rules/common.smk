@@ -79,6 +79,7 @@ def report_inputs(wildcards):
         "predictions": f"{RESULTS}/classifier3d/predictions.parquet",
         "curves": f"{RESULTS}/classifier3d/curves.png",
         "heights": f"{RESULTS}/morphometry/heights.parquet",
+        "keypoints": f"{RESULTS}/morphometry/keypoints/table.parquet",
         "cases": f"{RESULTS}/cases.parquet",
         "dissection": f"{RESULTS}/dissection/top_units.parquet",
         "explained": explained_cases(wildcards),
@@ -93,5 +94,6 @@ def final_outputs():
         f"{RESULTS}/classifier3d/table1.parquet",
         f"{RESULTS}/morphometry/heights.parquet",
         f"{RESULTS}/dissection/top_units.parquet",
+        f"{RESULTS}/morphometry/keypoints/table.parquet",
         f"{RESULTS}/report/index.html",
     ]

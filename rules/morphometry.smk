@@ -1,8 +1,17 @@
-# Genant morphometry on CT (XVFA adapted): six-point heights measured on the body masks.
+# Genant morphometry on CT (XVFA adapted): six-point heights measured on the body masks, then a
+# keypoint regressor with RLE and a differentiable GSQ classifier per fold and ablation arm.
+
+KPT = f"{RESULTS}/morphometry/keypoints"
+KEYPOINT_ARMS = list(config["keypoints"]["arms"])
+
+
+wildcard_constraints:
+    arm="[A-Za-z0-9_]+",
 
 
 localrules:
     measure_morphometry,
+    summarise_keypoints,
 
 
 rule measure_morphometry:
@@ -23,3 +32,81 @@ rule measure_morphometry:
         "../envs/cpu.yaml"
     script:
         "../workflow/scripts/measure_morphometry.py"
+
+
+rule train_keypoints:
+    input:
+        heights=f"{RESULTS}/morphometry/heights.parquet",
+        patches=f"{DATA}/patches.parquet",
+        folds=f"{DATA}/folds.parquet",
+    output:
+        model=f"{KPT}/{{arm}}/fold{{fold}}/model.pt",
+        history=f"{KPT}/{{arm}}/fold{{fold}}/history.parquet",
+    params:
+        keypoints=lookup(within=config, dpath="keypoints"),
+        state_root=lambda wildcards: f"{KPT}/{wildcards.arm}/fold{wildcards.fold}/state",
+    log:
+        "logs/train_keypoints/{arm}_fold{fold}.log",
+    benchmark:
+        "benchmarks/train_keypoints/{arm}_fold{fold}.tsv"
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=240,
+    conda:
+        "../envs/gpu.yaml"
+    script:
+        "../workflow/scripts/train_keypoints.py"
+
+
+rule evaluate_keypoints:
+    input:
+        heights=f"{RESULTS}/morphometry/heights.parquet",
+        patches=f"{DATA}/patches.parquet",
+        folds=f"{DATA}/folds.parquet",
+        model=f"{KPT}/{{arm}}/fold{{fold}}/model.pt",
+    output:
+        predictions=f"{KPT}/{{arm}}/fold{{fold}}/predictions.parquet",
+        metrics=f"{KPT}/{{arm}}/fold{{fold}}/metrics.parquet",
+    params:
+        keypoints=lookup(within=config, dpath="keypoints"),
+    log:
+        "logs/evaluate_keypoints/{arm}_fold{fold}.log",
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=30,
+    conda:
+        "../envs/gpu.yaml"
+    script:
+        "../workflow/scripts/evaluate_keypoints.py"
+
+
+rule summarise_keypoints:
+    input:
+        predictions=expand(f"{KPT}/{{arm}}/fold{{fold}}/predictions.parquet", arm=KEYPOINT_ARMS, fold=FOLD_IDS),
+        metrics=expand(f"{KPT}/{{arm}}/fold{{fold}}/metrics.parquet", arm=KEYPOINT_ARMS, fold=FOLD_IDS),
+    output:
+        table=f"{KPT}/table.parquet",
+        metrics=f"{KPT}/metrics_by_fold.parquet",
+        predictions=f"{KPT}/predictions.parquet",
+        confusion=f"{KPT}/morphology_confusion.parquet",
+        figure=report(
+            f"{KPT}/decision_border.png",
+            caption="../workflow/report/keypoints_border.rst",
+            category="Genant morphometry",
+        ),
+    params:
+        keypoints=lookup(within=config, dpath="keypoints"),
+    log:
+        "logs/summarise_keypoints.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../envs/cpu.yaml"
+    script:
+        "../workflow/scripts/summarise_keypoints.py"

@@ -100,7 +100,7 @@ def train_fold(patches: pd.DataFrame, folds: pd.DataFrame, fold: int, params: Cl
     parts = split_rows(patches, folds, fold)
     torch.manual_seed(params.seed)
     x_train = load_patch_stack(parts["train"]["ct_patch"].tolist(), crop=params.crop, size=params.input_size, device=device)
-    y_train = torch.as_tensor(parts["train"]["fracture"].to_numpy(bool), device=device)
+    y_train = torch.as_tensor(parts["train"]["fracture"].to_numpy(bool, copy=True), device=device)
     x_val = load_patch_stack(parts["val"]["ct_patch"].tolist(), crop=params.crop, size=params.input_size, device=device)
     y_val = parts["val"]["fracture"].to_numpy(bool)
     log.info("fold %d: %d training (%d fractured), %d validation vertebrae on %s", fold, len(y_train),

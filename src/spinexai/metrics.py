@@ -23,3 +23,20 @@ def binary_metrics(y_true, p_positive, threshold: float = 0.5) -> dict[str, floa
         "n": len(y),
         "n_positive": int(pos.sum()),
     }
+
+
+def youden_metrics(y_true, p_positive) -> dict[str, float]:
+    """AUC, and F1, sensitivity, specificity at the threshold maximising Youden's J (XVFA's operating point)."""
+    from sklearn.metrics import roc_curve
+
+    y = np.asarray(y_true).astype(int)
+    p = np.asarray(p_positive, dtype=float)
+    if len(np.unique(y)) < 2:
+        return {"auc": float("nan"), "threshold": float("nan"), "f1": float("nan"), "sensitivity": float("nan"),
+                "specificity": float("nan"), "n": len(y), "n_positive": int(y.sum())}
+    fpr, tpr, thresholds = roc_curve(y, p)
+    best = int(np.argmax(tpr - fpr))
+    threshold = float(min(thresholds[best], 1.0))
+    pred = (p >= threshold).astype(int)
+    return {"auc": float(roc_auc_score(y, p)), "threshold": threshold, "f1": float(f1_score(y, pred, zero_division=0)),
+            "sensitivity": float(tpr[best]), "specificity": float(1 - fpr[best]), "n": len(y), "n_positive": int(y.sum())}

@@ -19,6 +19,7 @@ DISSECTION = {"select_cases", "dissect", "explain_concepts", "summarise_dissecti
 # current output lets Snakemake see, so they may or may not appear.
 AROUND_CHECKPOINT = {"select_cases", "explain_concepts"}
 CLASSIFIER = {"train_classifier_3d", "evaluate_classifier_3d", "summarise_classifier_3d"} | DISSECTION
+KEYPOINTS = {"train_keypoints", "evaluate_keypoints", "summarise_keypoints"}
 
 
 def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -54,6 +55,11 @@ def test_tiny_config_runs_to_the_end(workdir):
     heights = pd.read_parquet(workdir / "results/morphometry/heights.parquet")
     measured = heights[heights.status == "measured"]
     assert len(measured) > 20 and measured.point_error_mm.mean() < 2.0
+    table = pd.read_parquet(workdir / "results/morphometry/keypoints/table.parquet")
+    assert set(table.task) == {"fracture", "moderate"} and set(table.arm) == {"all"}
+    assert (workdir / "results/morphometry/keypoints/decision_border.png").stat().st_size > 1000
+    predictions = pd.read_parquet(workdir / "results/morphometry/keypoints/predictions.parquet")
+    assert predictions.p_fracture.between(0, 1).all() and (predictions.interval_mm > 0).all()
 
 
 @pytest.mark.slow
@@ -104,12 +110,14 @@ def test_rerun_is_a_no_op(workdir):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("setting, expected", [
-    ("folds: {n_folds: 2, test_fraction: 0.25, seed: 3}", {"split_folds"} | CLASSIFIER),
+    ("folds: {n_folds: 2, test_fraction: 0.25, seed: 3}", {"split_folds"} | CLASSIFIER | KEYPOINTS),
     ("classifier3d: {crop: 32, input_size: 16, width: 2, epochs: 3, patience: 2, batch_size: 16}", CLASSIFIER),
+    ("keypoints: {input_size: 32, width: 2, epochs: 3, patience: 2, batch_size: 16, samples: 4}", KEYPOINTS),
     ("reformat: {patch_size: 64, sagittal_size: 128, min_fov_fraction: 0.5}",
-     {"reformat_subject", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER),
+     {"reformat_subject", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER | KEYPOINTS),
     # ingest is a checkpoint: a dry run lists the jobs after it only once it has run again.
-    ("data: {fracture_min_grade: 2}", {"ingest", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER),
+    ("data: {fracture_min_grade: 2}",
+     {"ingest", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER | KEYPOINTS),
 ])
 def test_changing_a_setting_reruns_only_what_it_touches(workdir, setting, expected):
     (workdir / "override.yaml").write_text(setting + "\n")

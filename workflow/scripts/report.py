@@ -15,7 +15,7 @@ def main(io):
         results=Path(io.output.index).parent.parent, config=dict(io.params.config),
         manifest=get("manifest"), exclusions=get("exclusions"), patches=get("patches"), folds=get("folds"),
         table1=get("table1"), metrics_by_fold=get("metrics_by_fold"), predictions=get("predictions"),
-        curves=get("curves"), heights=get("heights"), cases=get("cases"),
+        curves=get("curves"), heights=get("heights"), keypoints=get("keypoints"), cases=get("cases"),
         dissection=get("dissection").parent if get("dissection") else None)
     Report(inputs, Path(io.output.index).parent).write()
 

@@ -207,6 +207,65 @@ MORPHOMETRY = TableSchema(
     ),
 )
 
+KEYPOINT_HISTORY = TableSchema(
+    "keypoint_history", "results/morphometry/keypoints/<arm>/fold<k>/history.parquet",
+    "One row per training epoch of the keypoint model of a fold and ablation arm.",
+    (_c("epoch", "int64", "epoch index from 0"), _c("train_loss", "float64", "mean training loss (XVFA eq. 8)"),
+     _c("val_loss", "float64", "validation loss (early stopping, lower is better)"),
+     _c("val_point_error_mm", "float64", "mean distance of the predicted points to the targets", "mm"),
+     _c("best", "bool", "the epoch improved the validation loss (its weights are kept)")),
+)
+
+KEYPOINT_PREDICTIONS = TableSchema(
+    "keypoint_predictions", "results/morphometry/keypoints/<arm>/fold<k>/predictions.parquet",
+    "One row per scored vertebra, fold model and arm: grade probabilities, the GSQ reading and keypoint errors "
+    "(results/morphometry/keypoints/predictions.parquet stacks every fold and arm).",
+    (_c("subject", "string", "subject ID"), _c("label", "int64", "VerSe label"), _c("level", "string", "level name"),
+     _c("grade", "int64", "Genant grade of the grade table (-1 unknown)"), _c("morphology", "string", "its morphology"),
+     _c("fold", "int64", "fold model"), _c("arm", "string", "ablation arm (config keypoints.arms)"),
+     _c("split", "string", "'val' or 'test'"),
+     _c("p_fracture", "float64", "probability of grade >= 1 (the arm's combination of keypoint and image branches)"),
+     _c("p_moderate", "float64", "probability of grade >= 2"),
+     _c("predicted_grade", "int64", "most probable grade"), _c("predicted_morphology", "string", "most probable morphology"),
+     _c("point_error_mm", "float64", "mean distance of the six predicted points to the mask-derived points", "mm"),
+     _c("interval_mm", "float64", "mean half-width of the keypoints' quantile intervals at keypoints.interval", "mm"),
+     _c("ha", "float64", "anterior height from the predicted points", "mm"),
+     _c("hm", "float64", "middle height from the predicted points", "mm"),
+     _c("hp", "float64", "posterior height from the predicted points", "mm")),
+)
+
+_SAMPLED = tuple(_c(f"sampled_{m}_{s}", "float64", f"{'mean' if s == 'mean' else 'SD'} of {m} over keypoint draws from the flow")
+                 for m in ("auc", "f1", "sensitivity", "specificity") for s in ("mean", "std"))
+
+KEYPOINT_METRICS = TableSchema(
+    "keypoint_metrics", "results/morphometry/keypoints/<arm>/fold<k>/metrics.parquet",
+    "Vertebra-level metrics of one fold and arm per task (fracture: G0 vs G1-3; moderate: G0-1 vs G2-3) at the "
+    "Youden point, from the mean keypoints and over sampled keypoints "
+    "(results/morphometry/keypoints/metrics_by_fold.parquet stacks them).",
+    (_c("fold", "int64", "fold model"), _c("arm", "string", "ablation arm"), _c("split", "string", "'val' or 'test'"),
+     _c("task", "string", "'fracture' or 'moderate'"), _c("auc", "float64", "area under the ROC curve"),
+     _c("threshold", "float64", "Youden-optimal threshold"), _c("f1", "float64", "F1 at that threshold"),
+     _c("sensitivity", "float64", "at that threshold"), _c("specificity", "float64", "at that threshold"),
+     _c("n", "int64", "graded vertebrae"), _c("n_positive", "int64", "positives among them"),
+     _c("point_error_mm", "float64", "mean keypoint error on the split", "mm")) + _SAMPLED,
+)
+
+KEYPOINT_TABLE = TableSchema(
+    "keypoint_table", "results/morphometry/keypoints/table.parquet",
+    "The XVFA table analogue: per arm, task and split, each metric's mean and SD over folds.",
+    (_c("arm", "string", "ablation arm"), _c("split", "string", "'val' or 'test'"), _c("task", "string", "fracture or moderate"),
+     _c("metric", "string", "auc, f1, sensitivity, specificity, point_error_mm, sampled_auc_mean, ..."),
+     _c("mean", "float64", "mean over folds"), _c("std", "float64", "sample SD over folds"),
+     _c("n_folds", "int64", "folds where the metric is defined")),
+)
+
+MORPHOLOGY_CONFUSION = TableSchema(
+    "morphology_confusion", "results/morphometry/keypoints/morphology_confusion.parquet",
+    "Morphology confusion on the test split, pooled over fold models, per arm (long format).",
+    (_c("arm", "string", "ablation arm"), _c("true", "string", "morphology of the grade table"),
+     _c("predicted", "string", "predicted morphology"), _c("count", "int64", "vertebra x fold-model pairs")),
+)
+
 _CASE_KEYS = (_c("subject", "string", "subject ID"), _c("label", "int64", "VerSe label"),
               _c("level", "string", "level name"), _c("grade", "int64", "Genant grade (-1 unknown)"),
               _c("fracture", "bool", "ground truth"))
@@ -328,7 +387,8 @@ SCHEMAS = {s.name: s for s in (MANIFEST, EXCLUDED, SPLINE, PATCHES, FOLDS, CLASS
                                CLASSIFIER_PREDICTIONS, CLASSIFIER_METRICS, CLASSIFIER_SUMMARY, MORPHOMETRY, CASES,
                                DISSECTION_THRESHOLDS, DISSECTION_RESPONSES, UNIT_RANKING, TOP_UNITS,
                                UNIT_CONCEPTS, FRACTURE_OVERLAP, UNIT_EXPORTS, DISSECTION_TOP_UNITS,
-                               DISSECTION_OVERLAP, CASE_RELEVANCE)}
+                               DISSECTION_OVERLAP, CASE_RELEVANCE, KEYPOINT_HISTORY, KEYPOINT_PREDICTIONS,
+                               KEYPOINT_METRICS, KEYPOINT_TABLE, MORPHOLOGY_CONFUSION)}
 
 
 def conform(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:

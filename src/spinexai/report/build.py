@@ -84,6 +84,7 @@ class ReportInputs:
     predictions: Path | None = None
     curves: Path | None = None
     heights: Path | None = None
+    keypoints: Path | None = None  # results/morphometry/keypoints/table.parquet
     cases: Path | None = None
     dissection: Path | None = None  # results/dissection
 
@@ -254,11 +255,36 @@ class Report:
                                     graded["genant_grade"].map(lambda g: f"read G{int(g)}"))
             section.blocks.append(Block(heading="Grade table (rows) against the mask reading (columns)",
                                         table=confusion.reset_index()))
+        if _exists(self.inputs.keypoints):
+            section.blocks.extend(self.keypoint_blocks(page_dir))
         path = self.out / "figures" / "morphometry.png"
         write_figure(_ratios_figure(measured), path)
         section.blocks.append(Block(figures=[self.fig(path, "Height ratios of every measured vertebra coloured by "
                                                             "its Genant grade: fractures lower the ratios.", page_dir)]))
         return section
+
+    def keypoint_blocks(self, page_dir: Path) -> list[Block]:
+        """XVFA on CT: the keypoint model's metrics per arm, its morphology confusion and decision borders."""
+        root = Path(self.inputs.keypoints).parent
+        table = pd.read_parquet(self.inputs.keypoints)
+        test = table[(table["split"] == "test") & table["metric"].isin(["auc", "f1", "sensitivity", "specificity",
+                                                                       "point_error_mm", "sampled_auc_mean"])]
+        test = test.assign(value=[f"{m:.3f} ± {s:.3f}" for m, s in zip(test["mean"], test["std"], strict=True)])
+        wide = test.pivot(index=["arm", "task"], columns="metric", values="value").reset_index()
+        blocks = [Block(heading="Keypoint model with a differentiable Genant classifier (XVFA)",
+                        text="Six points predicted on the reformation (residual log-likelihood with a RealNVP flow), "
+                             "read by the fuzzy Genant rule and/or an image head; held-out test subjects, mean ± SD over "
+                             "fold models, at the Youden point. fracture: G0 vs G1-3; moderate: G0-1 vs G2-3; "
+                             "sampled_auc_mean: AUC averaged over keypoint draws from the flow.", table=wide)]
+        confusion = _read(root / "morphology_confusion.parquet")
+        if confusion is not None and len(confusion):
+            pivot = confusion.pivot_table(index=["arm", "true"], columns="predicted", values="count", fill_value=0)
+            blocks.append(Block(heading="Morphology: grade table (rows) against the prediction (columns), test split",
+                                table=pivot.reset_index()))
+        blocks.append(Block(figures=[self.fig(root / "decision_border.png", "Where the Genant rule puts its grade "
+                                              "borders in the MPR-MAR plane, with the test vertebrae at the ratios of "
+                                              "their predicted keypoints (colour: true grade).", page_dir)]))
+        return blocks
 
     def config_section(self) -> Section:
         versions = pd.DataFrame({"package": PACKAGES, "version": [_version(p) for p in PACKAGES]})
@@ -329,6 +355,14 @@ class Report:
                     "true_ha", "true_hm", "true_hp", "point_error_mm"]
             morph.blocks.append(Block(text="Heights in mm from the body mask; the reading uses the vertebra's own heights.",
                                       table=pd.DataFrame([hrow[cols]])))
+            kp = _read(Path(self.inputs.keypoints).parent / "predictions.parquet") if _exists(self.inputs.keypoints) else None
+            if kp is not None:
+                mine = kp[(kp["subject"] == case.subject) & (kp["label"] == case.label)]
+                morph.blocks.append(Block(
+                    text="Keypoint model (XVFA): every fold model and arm that scored this vertebra; point error against "
+                         "the mask-derived points, interval = mean half-width of the keypoints' quantile intervals.",
+                    table=mine[["fold", "arm", "split", "p_fracture", "p_moderate", "predicted_grade",
+                                "predicted_morphology", "point_error_mm", "interval_mm", "ha", "hm", "hp"]]))
         else:
             morph.empty = {"message": "No morphometry for this vertebra (no body mask, or the stage has not run)."}
         sections.append(morph)

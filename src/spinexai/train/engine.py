@@ -136,7 +136,7 @@ class Engine:
                    "best": improved}
             self.history.append(row)
             self.save(epoch)
-            bar.set_postfix(loss=f"{row['train_loss']:.3f}", **{cfg.monitor: f"{value:.3f}"})
+            bar.set_postfix({"loss": f"{row['train_loss']:.3f}", f"val_{cfg.monitor}": f"{value:.3f}"})
             log.info("epoch %d: loss %.4f, val %s %.4f%s", epoch, row["train_loss"], cfg.monitor, value,
                      " (best)" if improved else "")
         if self.best_state is None:

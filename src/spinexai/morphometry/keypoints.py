@@ -1,0 +1,310 @@
+"""XVFA on CT reformations: a keypoint regressor with residual log-likelihood, and GSQ classification.
+
+A 2D U-Net encoder reads the mid-sagittal reformation (CT and the centroid channel) and predicts the
+six endplate points (centre and scale per coordinate, RLE with a RealNVP residual), plus image logits
+for grade and morphology. The fuzzy Genant rule turns the predicted points into grade and morphology
+memberships; XVFA's loss (eq. 8) weighs RLE, the keypoint-based and the image-based cross-entropy
+with ``(rle, kps, img)`` weights, so one code path trains every ablation arm.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from spinexai.data.tensors import hu_to_unit
+from spinexai.errors import InputError
+from spinexai.io.nifti import read_header, read_image
+from spinexai.metrics import youden_metrics
+from spinexai.models.encoder import UNetEncoder
+from spinexai.models.flow import RealNVP
+from spinexai.morphometry.fuzzy_gsq import MORPHOLOGIES, fuzzy_genant
+from spinexai.morphometry.rle import rle_loss, sample_keypoints
+from spinexai.train import Engine, EngineConfig, pick_device
+
+log = logging.getLogger(__name__)
+POINTS = [f"{e}_{p}" for e in ("sup", "inf") for p in "amp"]
+TASKS = {"fracture": 1, "moderate": 2}  # positive: grade >= value (normal vs fracture; normal+mild vs moderate+severe)
+
+
+@dataclass(frozen=True)
+class KeypointParams:
+    """The ``keypoints:`` section of the config."""
+
+    input_size: int = 224
+    width: int = 16
+    epochs: int = 200
+    patience: int = 30
+    batch_size: int = 64
+    lr: float = 1e-3
+    temperature: float = 0.02
+    rle_base: str = "laplace"
+    flow_layers: int = 6
+    class_weighting: str = "inverse"
+    samples: int = 100
+    interval: float = 0.9
+    noise_std: float = 0.02
+    contrast: float = 0.1
+    seed: int = 0
+    device: str = "auto"
+    arms: dict = field(default_factory=lambda: {"all": [1.0, 1.0, 1.0]})
+
+    @classmethod
+    def from_dict(cls, cfg: dict | None) -> KeypointParams:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (cfg or {}).items() if k in known})
+
+    def weights(self, arm: str) -> tuple[float, float, float]:
+        if arm not in self.arms:
+            raise InputError("config", "keypoints.arms", f"no arm '{arm}' (have {sorted(self.arms)})")
+        rle, kps, img = (float(v) for v in self.arms[arm])
+        return rle, kps, img
+
+
+class KeypointNet(nn.Module):
+    """Encoder, pooled features, a linear layer for (mu, log sigma) of six 2D points and image logits."""
+
+    def __init__(self, width: int, flow_layers: int = 6) -> None:
+        super().__init__()
+        self.encoder = UNetEncoder(2, 2, width)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.out = nn.Linear(self.encoder.out_channels, 6 * 2 * 2 + 2 * 4)
+        self.flow = RealNVP(2, layers=flow_layers, hidden=64)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.pool(self.encoder(x)).flatten(1)
+        out = self.out(z)
+        mu, log_sigma = out[:, :12].view(-1, 6, 2), out[:, 12:24].view(-1, 6, 2).clamp(-7, 2)
+        return {"mu": mu, "log_sigma": log_sigma, "grade_logits": out[:, 24:28], "morph_logits": out[:, 28:32]}
+
+
+def forward_batched(model: KeypointNet, x: torch.Tensor, batch_size: int) -> dict[str, torch.Tensor]:
+    """The model over ``x`` in batches (eval-mode statistics make this equal to one big batch)."""
+    parts = [model(x[i:i + batch_size].float()) for i in range(0, len(x), batch_size)]
+    return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+
+
+# -- data ----------------------------------------------------------------------------------------------
+
+def keypoint_rows(heights: pd.DataFrame, patches: pd.DataFrame) -> pd.DataFrame:
+    """Measured vertebrae with their sagittal reformation, grade and morphology class indices."""
+    keys = ["subject", "label"]
+    measured = heights[heights["status"] == "measured"]
+    cols = [*keys, "sag_ct", "sag_heatmap", "fracture"]
+    rows = measured.merge(patches[patches["status"] == "included"][cols], on=keys, how="inner")
+    morph = [("normal" if g == 0 else m) if g >= 0 else "" for g, m in zip(rows["grade"], rows["morphology"], strict=True)]
+    rows["morph_class"] = [MORPHOLOGIES.index(m) if m in MORPHOLOGIES else -1 for m in morph]
+    return rows.reset_index(drop=True)
+
+
+def normalised_targets(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Six points per row in the reformation's normalised (row, column) coordinates in [-1, 1], and the
+    millimetres per normalised unit (half the field of view)."""
+    targets = np.zeros((len(rows), 6, 2), np.float32)
+    half_fov = np.zeros(len(rows))
+    for n, row in enumerate(rows.itertuples()):
+        header = read_header(row.sag_ct)
+        world = np.array([[getattr(row, f"{p}_{a}") for a in "xyz"] for p in POINTS], float)
+        ijk = header.world_to_voxel(world)[:, :2]
+        size = np.asarray(header.shape[:2], float)
+        targets[n] = (2 * ijk + 1) / size - 1
+        half_fov[n] = size[0] * header.spacing[0] / 2
+    return targets, half_fov
+
+
+def load_sagittal_stack(rows: pd.DataFrame, size: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """(N, 2, size, size) fp16: CT in [0, 1] and the centroid heatmap, area-resized."""
+    out = torch.empty((len(rows), 2, size, size), dtype=torch.float16, device=device)
+    for n, row in enumerate(tqdm(list(rows.itertuples()), desc="load reformations", unit="image", mininterval=5)):
+        ct = hu_to_unit(read_image(row.sag_ct)[0][..., 0])
+        heat = read_image(row.sag_heatmap)[0][..., 0]
+        x = torch.from_numpy(np.stack([ct, heat]).astype(np.float32))[None]
+        out[n] = F.interpolate(x, size=(size, size), mode="area")[0].to(device=device, dtype=torch.float16)
+    return out
+
+
+def class_weights(labels: np.ndarray, n_classes: int, scheme: str) -> torch.Tensor:
+    """Per-class loss weights from the training labels (-1 = unknown, ignored)."""
+    counts = np.bincount(labels[labels >= 0], minlength=n_classes).astype(float)
+    if scheme == "none":
+        return torch.ones(n_classes)
+    w = np.where(counts > 0, 1.0 / np.maximum(counts, 1), 0.0)
+    return torch.tensor(w / w[counts > 0].mean(), dtype=torch.float32)
+
+
+# -- model outputs to probabilities ----------------------------------------------------------------------
+
+def heights_mm(points: torch.Tensor, half_fov: torch.Tensor) -> torch.Tensor:
+    """(..., 6, 2) normalised points -> (..., 3) heights ha, hm, hp in mm."""
+    return (points[..., :3, :] - points[..., 3:, :]).norm(dim=-1) * half_fov[..., None]
+
+
+def probabilities(out: dict[str, torch.Tensor], points: torch.Tensor, half_fov: torch.Tensor, weights, temperature: float
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Grade and morphology probabilities of the arm: keypoint-based, image-based or their product."""
+    _, kps, img = weights
+    reading = fuzzy_genant(heights_mm(points, half_fov), temperature=temperature)
+    p_img_grade, p_img_morph = out["grade_logits"].softmax(-1), out["morph_logits"].softmax(-1)
+    if img > 0 and kps == 0:
+        return p_img_grade, p_img_morph
+    if img > 0:
+        grade, morph = reading.grade * p_img_grade, reading.morphology * p_img_morph
+        return grade / grade.sum(-1, keepdim=True).clamp_min(1e-12), morph / morph.sum(-1, keepdim=True).clamp_min(1e-12)
+    return reading.grade, reading.morphology
+
+
+def xvfa_loss(net: KeypointNet, out: dict, target: torch.Tensor, half_fov: torch.Tensor, grade: torch.Tensor,
+              morph: torch.Tensor, weights, params: KeypointParams, w_grade: torch.Tensor, w_morph: torch.Tensor
+              ) -> torch.Tensor:
+    """lambda_rle * RLE + class-weighted cross-entropy of the keypoint-based and image-based predictions."""
+    lam_rle, lam_kps, lam_img = weights
+    loss = lam_rle * rle_loss(target, out["mu"].float(), out["log_sigma"].float(), net.flow, params.rle_base)
+    if lam_kps > 0:
+        reading = fuzzy_genant(heights_mm(out["mu"].float(), half_fov), temperature=params.temperature)
+        loss = loss + lam_kps * (_nll(reading.grade.clamp_min(1e-6).log(), grade, w_grade)
+                                 + _nll(reading.morphology.clamp_min(1e-6).log(), morph, w_morph))
+    if lam_img > 0:
+        loss = loss + lam_img * (_nll(out["grade_logits"].float().log_softmax(-1), grade, w_grade)
+                                 + _nll(out["morph_logits"].float().log_softmax(-1), morph, w_morph))
+    return loss
+
+
+def _nll(log_p: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    known = labels >= 0
+    if not known.any():
+        return log_p.sum() * 0.0
+    return F.nll_loss(log_p[known], labels[known], weight=weights.to(log_p.device))
+
+
+# -- training and evaluation -----------------------------------------------------------------------------
+
+@dataclass
+class FoldData:
+    rows: pd.DataFrame
+    x: torch.Tensor
+    target: torch.Tensor
+    half_fov: torch.Tensor
+    grade: torch.Tensor
+    morph: torch.Tensor
+
+
+def fold_data(rows: pd.DataFrame, params: KeypointParams, device: torch.device) -> FoldData:
+    target, half_fov = normalised_targets(rows)
+    return FoldData(rows, load_sagittal_stack(rows, params.input_size, device),
+                    torch.as_tensor(target, device=device), torch.as_tensor(half_fov, dtype=torch.float32, device=device),
+                    torch.as_tensor(rows["grade"].to_numpy(np.int64, copy=True), device=device),
+                    torch.as_tensor(rows["morph_class"].to_numpy(np.int64, copy=True), device=device))
+
+
+def split_keypoint_rows(rows: pd.DataFrame, folds: pd.DataFrame, fold: int) -> dict[str, pd.DataFrame]:
+    merged = rows.merge(folds[["subject", "split", "fold"]], on="subject")
+    return {"train": merged[(merged["split"] == "cv") & (merged["fold"] != fold)].reset_index(drop=True),
+            "val": merged[(merged["split"] == "cv") & (merged["fold"] == fold)].reset_index(drop=True),
+            "test": merged[merged["split"] == "test"].reset_index(drop=True)}
+
+
+def _augment(x: torch.Tensor, params: KeypointParams, generator: torch.Generator) -> torch.Tensor:
+    """Intensity augmentation of the CT channel on the device (geometry is left alone: it moves the points)."""
+    ct = x[:, :1].float()
+    n = len(x)
+    factor = torch.exp((torch.rand(n, 1, 1, 1, generator=generator, device=x.device) * 2 - 1) * params.contrast)
+    mean = ct.mean(dim=(2, 3), keepdim=True)
+    ct = (ct - mean) * factor + mean
+    ct = ct + torch.randn(ct.shape, generator=generator, device=x.device) * params.noise_std
+    return torch.cat([ct.clamp(0, 1), x[:, 1:].float()], dim=1)
+
+
+def train_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm: str, params: KeypointParams,
+                        state_dir: str | Path) -> tuple[dict, pd.DataFrame]:
+    """Train one fold and arm with the shared engine; returns (best state dict, history)."""
+    device = pick_device(params.device)
+    weights = params.weights(arm)
+    parts = split_keypoint_rows(rows, folds, fold)
+    torch.manual_seed(params.seed)
+    train, val = fold_data(parts["train"], params, device), fold_data(parts["val"], params, device)
+    log.info("fold %d arm %s (rle, kps, img = %s): %d training, %d validation vertebrae on %s", fold, arm, weights,
+             len(train.rows), len(val.rows), device)
+    w_grade = class_weights(train.grade.cpu().numpy(), 4, params.class_weighting)
+    w_morph = class_weights(train.morph.cpu().numpy(), 4, params.class_weighting)
+    model = KeypointNet(params.width, params.flow_layers).to(device)
+    with torch.no_grad():  # start every prediction at the mean training keypoints
+        model.out.bias[:12] = train.target.mean(0).flatten()
+    optimizer = torch.optim.Adam(model.parameters(), lr=params.lr)
+    engine = Engine(model, optimizer, EngineConfig(params.epochs, params.patience, params.seed + fold, "loss", "min"),
+                    state_dir, device)
+
+    def batches(epoch, generator):
+        order = torch.randperm(len(train.x), generator=generator, device=device)
+        for start in range(0, len(order), params.batch_size):
+            idx = order[start:start + params.batch_size]
+            yield idx, _augment(train.x[idx], params, generator)
+
+    def loss_fn(net, batch):
+        idx, x = batch
+        return xvfa_loss(net, net(x), train.target[idx], train.half_fov[idx], train.grade[idx], train.morph[idx],
+                         weights, params, w_grade, w_morph)
+
+    def evaluate(net):
+        with torch.no_grad():
+            out = forward_batched(net, val.x, params.batch_size)
+            loss = xvfa_loss(net, out, val.target, val.half_fov, val.grade, val.morph, weights, params, w_grade, w_morph)
+            error = ((out["mu"].float() - val.target).norm(dim=-1) * val.half_fov[:, None]).mean()
+        return {"loss": float(loss), "point_error_mm": float(error)}
+
+    history = engine.fit(batches, loss_fn, evaluate)
+    return engine.best_state, pd.DataFrame(history)
+
+
+@torch.no_grad()
+def evaluate_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm: str, params: KeypointParams,
+                           model_path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-vertebra predictions and the metrics of both tasks, from the mean keypoints and over sampled ones."""
+    device = pick_device(params.device)
+    weights = params.weights(arm)
+    model = KeypointNet(params.width, params.flow_layers).to(device)
+    model.load_state_dict(torch.load(model_path, map_location=device, weights_only=True))
+    model.eval()
+    generator = torch.Generator(device=device).manual_seed(params.seed + fold)
+    parts = split_keypoint_rows(rows, folds, fold)
+    predictions, metrics = [], []
+    for split in ("val", "test"):
+        data = fold_data(parts[split], params, device)
+        if not len(data.rows):
+            continue
+        out = forward_batched(model, data.x, params.batch_size)
+        grade_p, morph_p = probabilities(out, out["mu"], data.half_fov, weights, params.temperature)
+        draws = sample_keypoints(out["mu"], out["log_sigma"], model.flow, params.samples, params.rle_base, generator)
+        lo = (draws - out["mu"][None]).abs().quantile(params.interval, dim=0)  # (N, 6, 2) normalised half-widths
+        mm = data.half_fov[:, None]
+        error = (out["mu"] - data.target).norm(dim=-1) * mm
+        h_pred = heights_mm(out["mu"], data.half_fov)
+        frame = data.rows[["subject", "label", "level", "grade", "morphology"]].assign(
+            fold=fold, arm=arm, split=split,
+            p_fracture=(1 - grade_p[:, 0]).cpu().numpy(), p_moderate=grade_p[:, 2:].sum(-1).cpu().numpy(),
+            predicted_grade=grade_p.argmax(-1).cpu().numpy(),
+            predicted_morphology=[MORPHOLOGIES[i] for i in morph_p.argmax(-1).cpu().tolist()],
+            point_error_mm=error.mean(-1).cpu().numpy(), interval_mm=(lo.mean(dim=(1, 2)) * data.half_fov).cpu().numpy(),
+            ha=h_pred[:, 0].cpu().numpy(), hm=h_pred[:, 1].cpu().numpy(), hp=h_pred[:, 2].cpu().numpy())
+        predictions.append(frame)
+        graded = data.rows["grade"].to_numpy() >= 0
+        sampled = [probabilities(out, draws[s], data.half_fov, weights, params.temperature)[0] for s in range(len(draws))]
+        for task, bound in TASKS.items():
+            y = data.rows["grade"].to_numpy()[graded] >= bound
+            p_mean = grade_p[:, bound:].sum(-1).cpu().numpy()[graded]
+            row = {"fold": fold, "arm": arm, "split": split, "task": task, **youden_metrics(y, p_mean),
+                   "point_error_mm": float(error.mean())}
+            draws_m = [youden_metrics(y, g[:, bound:].sum(-1).cpu().numpy()[graded]) for g in sampled]
+            for key in ("auc", "f1", "sensitivity", "specificity"):
+                values = np.array([d[key] for d in draws_m], float)
+                row[f"sampled_{key}_mean"] = float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+                row[f"sampled_{key}_std"] = float(np.nanstd(values)) if np.isfinite(values).any() else float("nan")
+            metrics.append(row)
+    return pd.concat(predictions, ignore_index=True), pd.DataFrame(metrics)
