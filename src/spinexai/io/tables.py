@@ -231,7 +231,11 @@ KEYPOINT_PREDICTIONS = TableSchema(
      _c("interval_mm", "float64", "mean half-width of the keypoints' quantile intervals at keypoints.interval", "mm"),
      _c("ha", "float64", "anterior height from the predicted points", "mm"),
      _c("hm", "float64", "middle height from the predicted points", "mm"),
-     _c("hp", "float64", "posterior height from the predicted points", "mm")),
+     _c("hp", "float64", "posterior height from the predicted points", "mm"))
+    + tuple(_c(f"interval_{e}_{q}_mm", "float64", f"half-width of the {'superior' if e == 'sup' else 'inferior'} "
+                                                 f"{dict(a='anterior', m='middle', p='posterior')[q]} point's quantile "
+                                                 "interval (larger of its two coordinates)", "mm")
+            for e in ("sup", "inf") for q in "amp"),
 )
 
 _SAMPLED = tuple(_c(f"sampled_{m}_{s}", "float64", f"{'mean' if s == 'mean' else 'SD'} of {m} over keypoint draws from the flow")

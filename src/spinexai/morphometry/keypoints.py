@@ -46,6 +46,7 @@ class KeypointParams:
     batch_size: int = 64
     lr: float = 1e-3
     temperature: float = 0.02
+    warmup_epochs: int = 10
     rle_base: str = "laplace"
     flow_layers: int = 6
     class_weighting: str = "inverse"
@@ -241,16 +242,20 @@ def train_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm:
     engine = Engine(model, optimizer, EngineConfig(params.epochs, params.patience, params.seed + fold, "loss", "min"),
                     state_dir, device)
 
+    # Keypoints alone first: the classification terms can move points freely while the learnt scale is
+    # still large, so they join once the points are anchored.
+    warm = (weights[0], 0.0, 0.0)
+
     def batches(epoch, generator):
         order = torch.randperm(len(train.x), generator=generator, device=device)
         for start in range(0, len(order), params.batch_size):
             idx = order[start:start + params.batch_size]
-            yield idx, _augment(train.x[idx], params, generator)
+            yield idx, _augment(train.x[idx], params, generator), epoch
 
     def loss_fn(net, batch):
-        idx, x = batch
+        idx, x, epoch = batch
         return xvfa_loss(net, net(x), train.target[idx], train.half_fov[idx], train.grade[idx], train.morph[idx],
-                         weights, params, w_grade, w_morph)
+                         warm if epoch < params.warmup_epochs else weights, params, w_grade, w_morph)
 
     def evaluate(net):
         with torch.no_grad():
@@ -292,7 +297,8 @@ def evaluate_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, a
             predicted_grade=grade_p.argmax(-1).cpu().numpy(),
             predicted_morphology=[MORPHOLOGIES[i] for i in morph_p.argmax(-1).cpu().tolist()],
             point_error_mm=error.mean(-1).cpu().numpy(), interval_mm=(lo.mean(dim=(1, 2)) * data.half_fov).cpu().numpy(),
-            ha=h_pred[:, 0].cpu().numpy(), hm=h_pred[:, 1].cpu().numpy(), hp=h_pred[:, 2].cpu().numpy())
+            ha=h_pred[:, 0].cpu().numpy(), hm=h_pred[:, 1].cpu().numpy(), hp=h_pred[:, 2].cpu().numpy(),
+            **{f"interval_{name}_mm": (lo[:, k].amax(-1) * data.half_fov).cpu().numpy() for k, name in enumerate(POINTS)})
         predictions.append(frame)
         graded = data.rows["grade"].to_numpy() >= 0
         sampled = [probabilities(out, draws[s], data.half_fov, weights, params.temperature)[0] for s in range(len(draws))]
