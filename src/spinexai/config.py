@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
+from typing import Self
 
 import yaml
 from jsonschema import Draft202012Validator, validators
@@ -22,6 +24,16 @@ def _with_defaults(cls):
 
 
 _Validator = _with_defaults(Draft202012Validator)
+
+
+class ConfigSection:
+    """Mixin for the frozen dataclasses built from one config section. The schema has already checked
+    the section, so keys a dataclass does not use (read by other rules) are skipped."""
+
+    @classmethod
+    def from_dict(cls, cfg: dict | None) -> Self:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (cfg or {}).items() if k in known})
 
 
 class ConfigError(ValueError):

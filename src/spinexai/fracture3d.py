@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from sklearn.metrics import precision_recall_curve, roc_curve
 
+from spinexai.config import ConfigSection
 from spinexai.data.augment import AugmentParams, augment_batch
 from spinexai.data.tensors import load_patch_stack
 from spinexai.errors import InputError
@@ -27,7 +28,7 @@ METRICS = ("f1", "accuracy", "auc", "ap", "sensitivity", "specificity")
 
 
 @dataclass(frozen=True)
-class ClassifierParams:
+class ClassifierParams(ConfigSection):
     """The ``classifier3d:`` section of the config."""
 
     crop: int = 64  # voxels (1 mm) cut from the centre of the 96^3 patch
@@ -44,10 +45,6 @@ class ClassifierParams:
     device: str = "auto"
     augment: dict = field(default_factory=dict)
 
-    @classmethod
-    def from_dict(cls, cfg: dict | None) -> ClassifierParams:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (cfg or {}).items() if k in known})
 
 
 def split_rows(patches: pd.DataFrame, folds: pd.DataFrame, fold: int) -> dict[str, pd.DataFrame]:

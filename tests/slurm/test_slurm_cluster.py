@@ -23,6 +23,7 @@ OVERRIDES = [
     "--set-resources", "train_classifier_3d:gpu=0", "evaluate_classifier_3d:gpu=0", "dissect:gpu=0", "dissect:mem_mb=2000",
     "synthesize_subject:mem_mb=1000", "reformat_subject:mem_mb=1000", "ingest:mem_mb=1000",
     "train_classifier_3d:mem_mb=2000", "evaluate_classifier_3d:mem_mb=2000",
+    "train_keypoints:gpu=0", "evaluate_keypoints:gpu=0", "train_keypoints:mem_mb=2000", "evaluate_keypoints:mem_mb=2000",
     "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "5",
 ]
 
@@ -51,6 +52,14 @@ def workdir(tmp_path_factory) -> Path:
     return work
 
 
+def _failure(text: str) -> str:
+    """Snakemake's error blocks (which job failed, its log) followed by the end of its output."""
+    lines = text.splitlines()
+    errors = [i for i, line in enumerate(lines) if line.startswith(("Error in rule", "Error executing"))]
+    blocks = ["\n".join(lines[i:i + 12]) for i in errors[:3]]
+    return "\n---\n".join([*blocks, text[-2500:]])
+
+
 def _command(*extra: str) -> list[str]:
     return [sys.executable, "-m", "snakemake", "--profile", "profiles/slurm", "--configfile", "config/test.yaml",
             *extra, *OVERRIDES]
@@ -59,7 +68,7 @@ def _command(*extra: str) -> list[str]:
 def test_tiny_config_runs_through_sbatch(workdir, record_property):
     run = subprocess.run(_command(), cwd=workdir, capture_output=True, text=True, timeout=1500)
     text = run.stdout + run.stderr
-    assert run.returncode == 0, text[-4000:]
+    assert run.returncode == 0, _failure(text)
     submitted = [line.strip() for line in text.splitlines() if "has been submitted with SLURM jobid" in line]
     record_property("slurm", f"{len(submitted)} jobs went through sbatch; first: {submitted[0] if submitted else '-'}")
     assert len(submitted) >= 15
@@ -105,7 +114,7 @@ def test_a_cancelled_training_job_is_retried_and_resumes(workdir, record_propert
         if proc.poll() is None:
             proc.kill()
     assert cancelled, "no running training job with a checkpoint was seen"
-    assert proc.returncode == 0, console.read_text()[-4000:]
+    assert proc.returncode == 0, _failure(console.read_text())
     fold, job = cancelled
     log_text = (workdir / f"logs/train_classifier_3d/fold{fold}.log").read_text(errors="replace")
     assert "resumed from" in log_text, log_text[-3000:]

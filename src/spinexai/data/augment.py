@@ -8,14 +8,16 @@ here a whole GPU-resident batch is transformed in a few fused tensor ops.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
+from spinexai.config import ConfigSection
+
 
 @dataclass(frozen=True)
-class AugmentParams:
+class AugmentParams(ConfigSection):
     """Strengths; every one at 0 makes its step the identity (and all at 0, the whole augmentation)."""
 
     noise_std: float = 0.02  # largest Gaussian noise SD (intensity units, [0, 1] scale)
@@ -26,10 +28,6 @@ class AugmentParams:
     translate: float = 0.05  # fraction of the field of view
     elastic: float = 0.02  # SD of the smooth displacement, fraction of the field of view
 
-    @classmethod
-    def from_dict(cls, cfg: dict | None) -> AugmentParams:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (cfg or {}).items() if k in known})
 
 
 def _rotation(angles: torch.Tensor) -> torch.Tensor:

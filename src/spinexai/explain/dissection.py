@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from spinexai.config import ConfigSection
 from spinexai.errors import look_up_option
 from spinexai.explain.quantile import TopQuantile
 
@@ -27,7 +28,7 @@ RANKINGS = ("tp", "positive", "false_positive", "contrast")
 
 
 @dataclass(frozen=True)
-class DissectionParams:
+class DissectionParams(ConfigSection):
     """The ``dissection:`` section of the config."""
 
     split: str = "test"
@@ -46,8 +47,7 @@ class DissectionParams:
 
     @classmethod
     def from_dict(cls, cfg: dict | None) -> DissectionParams:
-        known = {f.name for f in fields(cls)}
-        params = cls(**{k: v for k, v in (cfg or {}).items() if k in known})
+        params = super().from_dict(cfg)
         look_up_option(params.split, SPLITS, field="dissection.split")
         look_up_option(params.rank_by, RANKINGS, field="dissection.rank_by")
         return params

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from spinexai.config import ConfigSection
 from spinexai.geometry.masks import load_body_labels, load_vertebra_labels
 from spinexai.geometry.sampling import grid_affine, inside_fraction, resample_affine, resample_points
 from spinexai.geometry.spline import SpineCurve, fit_spine_curve
@@ -20,7 +21,7 @@ HU_FILL = -1024.0
 
 
 @dataclass(frozen=True)
-class ReformatParams:
+class ReformatParams(ConfigSection):
     """The ``reformat:`` section of the config."""
 
     patch_size: int = 96
@@ -32,10 +33,6 @@ class ReformatParams:
     spline_smoothing: float = 0.0
     min_fov_fraction: float = 0.6
 
-    @classmethod
-    def from_dict(cls, cfg: dict | None) -> ReformatParams:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (cfg or {}).items() if k in known})
 
 
 def spline_table(subject: str, curve: SpineCurve) -> pd.DataFrame:

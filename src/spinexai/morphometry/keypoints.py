@@ -10,7 +10,7 @@ with ``(rle, kps, img)`` weights, so one code path trains every ablation arm.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
+from spinexai.config import ConfigSection
 from spinexai.data.tensors import hu_to_unit
 from spinexai.errors import InputError
 from spinexai.io.nifti import read_header, read_image
@@ -36,7 +37,7 @@ TASKS = {"fracture": 1, "moderate": 2}  # positive: grade >= value (normal vs fr
 
 
 @dataclass(frozen=True)
-class KeypointParams:
+class KeypointParams(ConfigSection):
     """The ``keypoints:`` section of the config."""
 
     input_size: int = 224
@@ -58,10 +59,6 @@ class KeypointParams:
     device: str = "auto"
     arms: dict = field(default_factory=lambda: {"all": [1.0, 1.0, 1.0]})
 
-    @classmethod
-    def from_dict(cls, cfg: dict | None) -> KeypointParams:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (cfg or {}).items() if k in known})
 
     def weights(self, arm: str) -> tuple[float, float, float]:
         if arm not in self.arms:
