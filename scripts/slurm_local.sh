@@ -55,7 +55,9 @@ PartitionName=cpu Nodes=localnode Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes=localnode MaxTime=INFINITE State=UP
 CONFEOF
     echo "CgroupPlugin=cgroup/v1" > "$CONF/cgroup.conf"
-    /usr/sbin/slurmctld -D > "$STATE/slurmctld.out" 2>&1 &
+    # A throwaway node: -c drops jobs and node states a previous run left in the spool (they can keep
+    # the node from coming up idle after a crash).
+    /usr/sbin/slurmctld -D -c > "$STATE/slurmctld.out" 2>&1 &
     echo $! > "$STATE/slurmctld.pid.own"
     /usr/sbin/slurmd -D -N localnode > "$STATE/slurmd.out" 2>&1 &
     echo $! > "$STATE/slurmd.pid.own"
