@@ -10,6 +10,7 @@ include: "rules/data.smk"
 include: "rules/classifier.smk"
 include: "rules/morphometry.smk"
 include: "rules/dissection.smk"
+include: "rules/prototypes.smk"
 include: "rules/report.smk"
 
 

@@ -2,6 +2,8 @@
 
 import pandas as pd
 
+from spinexai.prototypes.params import resolved_arm
+
 from spinexai.config import validate_config
 
 
@@ -68,6 +70,22 @@ def explained_cases(wildcards):
             for c in cases.itertuples()]
 
 
+# ProtoVerse paths (rules/prototypes.smk)
+PROTO = f"{RESULTS}/prototypes"
+PROTO_ARMS = list(config["prototypes"]["arms"])
+PROTO_MAIN = config["prototypes"]["main_arm"]
+PROTO_FOLD = f"{PROTO}/{{arm}}/fold{{fold}}"
+
+
+def proto_arm_params(wildcards):
+    """The section as this arm trains with it, so editing one arm reruns only that arm."""
+    return resolved_arm(config["prototypes"], wildcards.arm)
+
+
+def proto_fold_files(name, arms=PROTO_ARMS):
+    return expand(f"{PROTO}/{{arm}}/fold{{fold}}/{name}", arm=arms, fold=FOLD_IDS)
+
+
 def report_inputs(wildcards):
     return {
         "manifest": f"{DATA}/manifest.parquet",
@@ -83,6 +101,9 @@ def report_inputs(wildcards):
         "cases": f"{RESULTS}/cases.parquet",
         "dissection": f"{RESULTS}/dissection/top_units.parquet",
         "explained": explained_cases(wildcards),
+        "prototypes": f"{RESULTS}/prototypes/tables.parquet",
+        "prototype_maps": proto_fold_files("similarity.npz", [PROTO_MAIN]),
+        "reader_kit": f"{RESULTS}/prototypes/reader_kit",
     }
 
 
@@ -95,5 +116,7 @@ def final_outputs():
         f"{RESULTS}/morphometry/heights.parquet",
         f"{RESULTS}/dissection/top_units.parquet",
         f"{RESULTS}/morphometry/keypoints/table.parquet",
+        f"{RESULTS}/prototypes/tables.parquet",
+        f"{RESULTS}/prototypes/reader_kit",
         f"{RESULTS}/report/index.html",
-    ]
+    ] + ([f"{RESULTS}/prototypes/reader_scores.parquet"] if config["prototypes"]["reader_forms"] else [])

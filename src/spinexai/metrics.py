@@ -40,3 +40,17 @@ def youden_metrics(y_true, p_positive) -> dict[str, float]:
     pred = (p >= threshold).astype(int)
     return {"auc": float(roc_auc_score(y, p)), "threshold": threshold, "f1": float(f1_score(y, pred, zero_division=0)),
             "sensitivity": float(tpr[best]), "specificity": float(1 - fpr[best]), "n": len(y), "n_positive": int(y.sum())}
+
+
+def multiclass_metrics(y_true, y_pred) -> dict[str, float]:
+    """ProtoVerse's metrics: class-average accuracy (mean per-class recall), class-average F1 (macro F1
+    over the classes present in ``y_true``) and sample accuracy."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    y, pred = np.asarray(y_true).astype(int), np.asarray(y_pred).astype(int)
+    if not len(y):
+        return {"class_accuracy": float("nan"), "class_f1": float("nan"), "sample_accuracy": float("nan"), "n": 0}
+    present = np.unique(y)
+    return {"class_accuracy": float(balanced_accuracy_score(y, pred)),
+            "class_f1": float(f1_score(y, pred, labels=present, average="macro", zero_division=0)),
+            "sample_accuracy": float(accuracy_score(y, pred)), "n": len(y)}

@@ -24,6 +24,7 @@ OVERRIDES = [
     "synthesize_subject:mem_mb=1000", "reformat_subject:mem_mb=1000", "ingest:mem_mb=1000",
     "train_classifier_3d:mem_mb=2000", "evaluate_classifier_3d:mem_mb=2000",
     "train_keypoints:gpu=0", "evaluate_keypoints:gpu=0", "train_keypoints:mem_mb=2000", "evaluate_keypoints:mem_mb=2000",
+    "train_prototypes:gpu=0", "evaluate_prototypes:gpu=0", "train_prototypes:mem_mb=2000", "evaluate_prototypes:mem_mb=2000",
     "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "5",
 ]
 

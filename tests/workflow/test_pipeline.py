@@ -20,6 +20,9 @@ DISSECTION = {"select_cases", "dissect", "explain_concepts", "summarise_dissecti
 AROUND_CHECKPOINT = {"select_cases", "explain_concepts"}
 CLASSIFIER = {"train_classifier_3d", "evaluate_classifier_3d", "summarise_classifier_3d"} | DISSECTION
 KEYPOINTS = {"train_keypoints", "evaluate_keypoints", "summarise_keypoints"}
+PROTOTYPES = {"train_prototypes", "evaluate_prototypes", "summarise_prototypes", "reader_kit"}
+PROTOTYPES_TEST = ("prototypes: {input_size: 32, width: 2, proto_dim: 8, warmup_epochs: 1, joint_epochs: 1, pushes: 1, "
+                   "last_layer_epochs: 1, baseline_epochs: 1, batch_size: 16%s}")
 
 
 def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -60,6 +63,42 @@ def test_tiny_config_runs_to_the_end(workdir):
     assert (workdir / "results/morphometry/keypoints/decision_border.png").stat().st_size > 1000
     predictions = pd.read_parquet(workdir / "results/morphometry/keypoints/predictions.parquet")
     assert predictions.p_fracture.between(0, 1).all() and (predictions.interval_mm > 0).all()
+
+
+@pytest.mark.slow
+def test_prototype_outputs(workdir):
+    proto = workdir / "results/prototypes"
+    tables = pd.read_parquet(proto / "tables.parquet")
+    assert {"1: held-out test", "2: cross-validation"} <= set(tables.paper_table)
+    assert set(tables.arm) == {"protoverse", "protopnet", "baseline"} and (tables.folds == 2).all()
+    metrics = pd.read_parquet(proto / "metrics_by_fold.parquet")
+    assert metrics[["class_accuracy", "class_f1", "sample_accuracy"]].stack().between(0, 1).all()
+    assert len(pd.read_parquet(proto / "wilcoxon.parquet")) == 2 * 2 * 3  # splits x other arms x metrics
+    projection = pd.read_parquet(proto / "protoverse/fold0/projection.parquet")
+    assert len(projection) == 9 and (projection.distance < 1e-4).all()  # every prototype is a training patch
+    predictions = pd.read_parquet(proto / "predictions.parquet")
+    probabilities = predictions[["p_grade0", "p_grade2", "p_grade3"]].sum(axis=1)
+    assert ((probabilities - 1).abs() < 1e-4).all() and predictions.p_grade1.isna().all()
+    top = pd.read_parquet(proto / "protoverse/fold0/top3.parquet")
+    assert top.groupby(["subject", "label"])["rank"].apply(lambda r: sorted(r) == [1, 2, 3]).all()
+    assert (proto / "cosine.png").stat().st_size > 1000 and (proto / "protoverse/fold0/gallery.png").stat().st_size > 1000
+    kit = proto / "reader_kit"
+    cases = pd.read_csv(kit / "cases.csv")
+    assert set(cases.grade) <= {2, 3}
+    form = pd.read_csv(kit / "forms/rater1.csv")
+    assert len(form) == 3 * len(cases) and "grade" not in form.columns
+    for case in cases.case:
+        assert (kit / f"{case}.html").exists() and (kit / f"{case}.png").stat().st_size > 1000
+
+
+def test_editing_one_arm_reruns_only_that_arm(workdir):
+    (workdir / "arm.yaml").write_text("prototypes: {arms: {protoverse: {}, protopnet: {diversity: 0.0, cluster: 0.5}, "
+                                      "baseline: {model: baseline}}}\n")
+    dry = subprocess.run([*SNAKEMAKE, "-n", "--configfile", "config/test.yaml", "arm.yaml"], cwd=workdir,
+                         capture_output=True, text=True, timeout=600)
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    text = dry.stdout + dry.stderr
+    assert "arm=protopnet" in text and "arm=protoverse" not in text and "arm=baseline" not in text
 
 
 @pytest.mark.slow
@@ -110,14 +149,16 @@ def test_rerun_is_a_no_op(workdir):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("setting, expected", [
-    ("folds: {n_folds: 2, test_fraction: 0.25, seed: 3}", {"split_folds"} | CLASSIFIER | KEYPOINTS),
+    ("folds: {n_folds: 2, test_fraction: 0.25, seed: 3}", {"split_folds"} | CLASSIFIER | KEYPOINTS | PROTOTYPES),
     ("classifier3d: {crop: 32, input_size: 16, width: 2, epochs: 3, patience: 2, batch_size: 16}", CLASSIFIER),
     ("keypoints: {input_size: 32, width: 2, epochs: 3, patience: 2, batch_size: 16, samples: 4}", KEYPOINTS),
     ("reformat: {patch_size: 64, sagittal_size: 128, min_fov_fraction: 0.5}",
-     {"reformat_subject", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER | KEYPOINTS),
+     {"reformat_subject", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER | KEYPOINTS | PROTOTYPES),
     # ingest is a checkpoint: a dry run lists the jobs after it only once it has run again.
     ("data: {fracture_min_grade: 2}",
-     {"ingest", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER | KEYPOINTS),
+     {"ingest", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER | KEYPOINTS | PROTOTYPES),
+    (PROTOTYPES_TEST % ", shift: 0.1", PROTOTYPES),
+    (PROTOTYPES_TEST % ", main_arm: protopnet", {"summarise_prototypes", "reader_kit"}),
 ])
 def test_changing_a_setting_reruns_only_what_it_touches(workdir, setting, expected):
     (workdir / "override.yaml").write_text(setting + "\n")
@@ -204,10 +245,11 @@ def test_report_renders_in_chromium(workdir):
                 assert headings[:4] == ["Dataset", "3D fracture classifier (Engstler et al. 2022)",
                                         "Network dissection (Engstler et al. 2022)", "Cases"]
                 assert "Genant morphometry" in headings and "Config and versions" in headings
+                assert "ProtoVerse prototypes (Sinhamahapatra et al. 2024)" in headings
                 page.screenshot(path=str(report / "screenshot.png"), full_page=True)
             else:
                 assert {"Images", "Predictions of every model", "Most relevant concept units (network dissection)",
-                        "Genant morphometry", "Ground truth"} <= set(headings)
+                        "Genant morphometry", "Top-3 prototypes (ProtoVerse)", "Ground truth"} <= set(headings)
                 assert "p(fracture)" in page.locator(".verdict").inner_text()
         # Two clicks from the index to why a vertebra was called fractured: Cases -> the case page.
         page.goto(pages[0].as_uri())
@@ -230,7 +272,7 @@ def test_report_states_what_did_not_run(workdir, tmp_path):
     index = Report(inputs, tmp_path / "report").write()[0]
     text = index.read_text()
     assert "The 3D classifier has not run" in text and "Network dissection has not run" in text
-    assert "Morphometry has not run" in text and "<img" not in text
+    assert "Morphometry has not run" in text and "The prototype stage has not run" in text and "<img" not in text
 
 
 @pytest.mark.slow

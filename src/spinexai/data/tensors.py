@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
@@ -44,4 +45,15 @@ def load_patch_stack(paths: Sequence[str], *, crop: int, size: int, device: torc
         if size != crop:
             x = F.interpolate(x, size=(size,) * 3, mode="area")
         out[i] = x[0].to(device=device, dtype=dtype)
+    return out
+
+
+def load_sagittal_stack(rows: pd.DataFrame, size: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """(N, 2, size, size) fp16: CT in [0, 1] and the centroid heatmap, area-resized."""
+    out = torch.empty((len(rows), 2, size, size), dtype=torch.float16, device=device)
+    for n, row in enumerate(tqdm(list(rows.itertuples()), desc="load reformations", unit="image", mininterval=5)):
+        ct = hu_to_unit(read_image(row.sag_ct)[0][..., 0])
+        heat = read_image(row.sag_heatmap)[0][..., 0]
+        x = torch.from_numpy(np.stack([ct, heat]).astype(np.float32))[None]
+        out[n] = F.interpolate(x, size=(size, size), mode="area")[0].to(device=device, dtype=torch.float16)
     return out

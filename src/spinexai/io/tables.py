@@ -395,6 +395,162 @@ SCHEMAS = {s.name: s for s in (MANIFEST, EXCLUDED, SPLINE, PATCHES, FOLDS, CLASS
                                KEYPOINT_METRICS, KEYPOINT_TABLE, MORPHOLOGY_CONFUSION)}
 
 
+# -- ProtoVerse (results/prototypes) ---------------------------------------------------------------------
+
+_ARM = (_c("fold", "int64", "cross-validation fold whose model produced the row"),
+        _c("arm", "string", "config prototypes.arms entry (protoverse, protopnet, baseline, ablations)"))
+_ARM_SETTINGS = (
+    _c("model", "string", "'protoverse' (prototype layer) or 'baseline' (backbone + linear head)"),
+    _c("per_class", "int64", "prototypes per class (0 for the baseline)"),
+    _c("diversity", "float64", "diversity-loss weight (0: ProtoPNet)"),
+    _c("class_weighting", "string", "cross-entropy class weighting: none, inverse, inverse_sqrt, median, median_printed"),
+)
+_PROTO_METRICS = (
+    _c("class_accuracy", "float64", "class-average accuracy (mean per-class recall)"),
+    _c("class_f1", "float64", "class-average F1 (macro over the grades present)"),
+    _c("sample_accuracy", "float64", "fraction of vertebrae graded correctly"),
+)
+_CASE = (_c("subject", "string", "subject ID"), _c("label", "int64", "VerSe label"),
+         _c("split", "string", "'val' (the fold's own subjects) or 'test' (held-out)"))
+
+PROTO_HISTORY = TableSchema(
+    "prototype_history", "results/prototypes/<arm>/fold<k>/history.parquet",
+    "One row per epoch of every training stage (warm, joint<c>, last<c>; 'baseline' for the baseline).",
+    (_c("stage", "string", "schedule stage"), _c("epoch", "int64", "epoch within the stage"),
+     _c("train_loss", "float64", "mean training loss of the epoch"),
+     _c("val_class_f1", "float64", "validation class-average F1"),
+     _c("val_class_accuracy", "float64", "validation class-average accuracy"),
+     _c("val_sample_accuracy", "float64", "validation sample accuracy"),
+     _c("val_loss", "float64", "validation class-weighted cross-entropy"),
+     _c("best", "bool", "best validation class-average F1 of the stage so far")),
+)
+
+PROTO_PREDICTIONS = TableSchema(
+    "prototype_predictions", "results/prototypes/<arm>/fold<k>/predictions.parquet",
+    "Grade probabilities of every validation and test vertebra of the graded classes.",
+    _CASE[:2] + (_c("level", "string", "level name"), _c("grade", "int64", "true Genant grade"),
+                 _c("target", "int64", "class index of the true grade in prototypes.grades"))
+    + tuple(_c(f"p_grade{g}", "float64", f"probability of Genant grade {g} (NaN when G{g} is not a class)") for g in range(4))
+    + (_c("predicted_grade", "int64", "grade with the highest probability"),) + _ARM + (_CASE[2],),
+)
+
+PROTO_METRICS = TableSchema(
+    "prototype_metrics", "results/prototypes/<arm>/fold<k>/metrics.parquet",
+    "Grading metrics of one fold and arm on its validation subjects and on the held-out test set.",
+    _ARM + (_CASE[2],) + _ARM_SETTINGS + _PROTO_METRICS + (_c("n", "int64", "vertebrae scored"),),
+)
+
+PROTO_PROJECTION = TableSchema(
+    "prototype_projection", "results/prototypes/<arm>/fold<k>/projection.parquet",
+    "Each prototype's nearest latent patch among the training images of its own class (what it was "
+    "projected onto), and the box enclosing the top 2% of its upsampled similarity map.",
+    (_c("prototype", "int64", "prototype index"), _c("prototype_grade", "int64", "Genant grade the prototype belongs to"),
+     _c("subject", "string", "source subject"), _c("label", "int64", "source vertebra label"),
+     _c("level", "string", "source level"), _c("latent_row", "int64", "row of the latent patch"),
+     _c("latent_col", "int64", "column of the latent patch"),
+     _c("distance", "float64", "squared L2 distance prototype-patch (0 after projection)"),
+     _c("box_row0", "int64", "box first row", "input px"), _c("box_row1", "int64", "box end row (exclusive)", "input px"),
+     _c("box_col0", "int64", "box first column", "input px"), _c("box_col1", "int64", "box end column (exclusive)", "input px"),
+     _c("image_index", "int64", "index into similarity.npz's projection_images")) + _ARM,
+)
+
+PROTO_TOP = TableSchema(
+    "prototype_top3", "results/prototypes/<arm>/fold<k>/top3.parquet",
+    "Per validation and test vertebra, the three prototypes most similar to it.",
+    _CASE + (_c("rank", "int64", "1-3 by similarity"), _c("prototype", "int64", "prototype index"),
+             _c("prototype_grade", "int64", "grade of the prototype"), _c("similarity", "float64", "log similarity (max over positions)"),
+             _c("contribution", "float64", "similarity x connection to the predicted grade's logit"),
+             _c("peak_row", "int64", "row of the upsampled heatmap's maximum", "input px"),
+             _c("peak_col", "int64", "column of the heatmap's maximum", "input px"),
+             _c("peak_in_fracture", "float64", "1 if the peak lies in the ground-truth fracture region, 0 if not, NaN without one"))
+    + _ARM,
+)
+
+PROTO_CONTRIBUTIONS = TableSchema(
+    "prototype_contributions", "results/prototypes/<arm>/fold<k>/contributions.parquet",
+    "Per vertebra and prototype grade, the summed similarity x connection to the logit of the vertebra's true grade.",
+    _CASE + (_c("grade", "int64", "true grade"), _c("prototype_grade", "int64", "grade of the prototypes summed"),
+             _c("contribution", "float64", "sum of similarity x last-layer weight")) + _ARM,
+)
+
+PROTO_COSINE = TableSchema(
+    "prototype_cosine", "results/prototypes/<arm>/fold<k>/cosine.parquet",
+    "Cosine similarity of every pair of prototype vectors.",
+    (_c("prototype_a", "int64", "first prototype"), _c("prototype_b", "int64", "second prototype"),
+     _c("grade_a", "int64", "grade of the first"), _c("grade_b", "int64", "grade of the second"),
+     _c("cosine", "float64", "cosine similarity")) + _ARM,
+)
+
+PROTO_LOCALISATION = TableSchema(
+    "prototype_localisation", "results/prototypes/<arm>/fold<k>/localisation.parquet",
+    "Where each explanation of a G2/G3 vertebra with a ground-truth fracture region peaks (prototype1-3: "
+    "the top-3 prototypes' heatmaps; gradcam, gradcam++, xgradcam: the baseline's maps for the true grade).",
+    _CASE + (_c("method", "string", "explanation"), _c("peak_row", "int64", "peak row", "input px"),
+             _c("peak_col", "int64", "peak column", "input px"),
+             _c("hit", "bool", "the peak pixel touches the ground-truth fracture region")) + _ARM,
+)
+
+PROTO_TABLES = TableSchema(
+    "prototype_tables", "results/prototypes/tables.parquet",
+    "Mean and SD over folds, shaped like the paper's Tables 1 (test), 2 (cross-validation), 5 (prototypes per "
+    "class), 6 (diversity weight) and Figure 7 (class weighting); ablation rows are arms differing from the main "
+    "arm in that one setting.",
+    (_c("paper_table", "string", "which table of the paper the row belongs to"),
+     _c("varied", "string", "the setting compared"), _c("value", "string", "its value in this row"),
+     _c("arm", "string", "arm"), _c("split", "string", "val (cross-validation) or test"))
+    + _ARM_SETTINGS + tuple(_c(f"{c.name}_{s}", "float64", f"{s} over folds of {c.description}")
+                            for c in _PROTO_METRICS for s in ("mean", "std"))
+    + (_c("folds", "int64", "folds averaged"),),
+)
+
+PROTO_WILCOXON = TableSchema(
+    "prototype_wilcoxon", "results/prototypes/wilcoxon.parquet",
+    "Paired Wilcoxon signed-rank tests over folds of the main arm against every other arm (scipy, exact).",
+    (_c("split", "string", "val or test"), _c("arm", "string", "main arm"), _c("other", "string", "arm compared"),
+     _c("metric", "string", "class_accuracy, class_f1 or sample_accuracy"), _c("folds", "int64", "paired folds"),
+     _c("mean_difference", "float64", "mean of main - other"),
+     _c("p_two_sided", "float64", "two-sided p (min 0.0625 with 5 folds); NaN when all differences are 0"),
+     _c("p_one_sided", "float64", "one-sided p for 'main is better'")),
+)
+
+PROTO_CONTRIBUTION_MATRIX = TableSchema(
+    "prototype_contribution_matrix", "results/prototypes/contribution_matrix.parquet",
+    "Table 3: mean contribution of each prototype grade to the logit of the test vertebra's own grade.",
+    (_c("arm", "string", "arm"), _c("grade", "int64", "test vertebra grade"), _c("prototype_grade", "int64", "prototype grade"),
+     _c("contribution_mean", "float64", "mean over folds of the per-fold mean"),
+     _c("contribution_std", "float64", "SD over folds"), _c("folds", "int64", "folds")),
+)
+
+PROTO_COSINE_SUMMARY = TableSchema(
+    "prototype_cosine_summary", "results/prototypes/cosine_summary.parquet",
+    "Figure 3 in numbers: mean cosine of distinct same-grade prototype pairs and of different-grade pairs.",
+    (_c("arm", "string", "arm"), _c("fold", "int64", "fold"),
+     _c("intra_class_cosine", "float64", "mean cosine of distinct same-grade pairs"),
+     _c("inter_class_cosine", "float64", "mean cosine of different-grade pairs")),
+)
+
+PROTO_LOCALISATION_SUMMARY = TableSchema(
+    "prototype_localisation_summary", "results/prototypes/localisation.parquet",
+    "How often explanation peaks fall inside the ground-truth fracture region of G2/G3 test vertebrae (synthetic data).",
+    (_c("arm", "string", "arm"), _c("method", "string", "top-3 prototypes (every peak), top-3 prototypes 2 of 3, or a CAM"),
+     _c("hit_rate", "float64", "fraction of peaks (or cases) inside the region"),
+     _c("cases", "int64", "vertebrae x folds scored"), _c("folds", "int64", "folds")),
+)
+
+READER_SCORES = TableSchema(
+    "reader_scores", "results/prototypes/reader_scores.parquet",
+    "Table 4 analogue from filled reader forms: fraction of cases with at least 2 of 3 prototypes marked 'yes'.",
+    (_c("rater", "string", "form file name"), _c("question", "string", "relevant or similar"),
+     _c("grade", "string", "G2, G3 or total"), _c("fraction_yes", "float64", "fraction of answered cases with 2 of 3 yes"),
+     _c("cases", "int64", "answered cases"), _c("unanswered", "int64", "cases with a blank answer")),
+)
+
+SCHEMAS.update({s.name: s for s in (PROTO_HISTORY, PROTO_PREDICTIONS, PROTO_METRICS, PROTO_PROJECTION, PROTO_TOP,
+                                    PROTO_CONTRIBUTIONS, PROTO_COSINE, PROTO_LOCALISATION, PROTO_TABLES, PROTO_WILCOXON,
+                                    PROTO_CONTRIBUTION_MATRIX, PROTO_COSINE_SUMMARY, PROTO_LOCALISATION_SUMMARY,
+                                    READER_SCORES)})
+
+
 def conform(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
     """Return ``df`` with exactly the schema's columns, in order, cast to its types."""
     missing = [c for c in schema.names if c not in df.columns]

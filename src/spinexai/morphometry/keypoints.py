@@ -18,12 +18,11 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
 
 from spinexai.config import ConfigSection
-from spinexai.data.tensors import hu_to_unit
+from spinexai.data.tensors import load_sagittal_stack
 from spinexai.errors import InputError
-from spinexai.io.nifti import read_header, read_image
+from spinexai.io.nifti import read_header
 from spinexai.metrics import youden_metrics
 from spinexai.models.encoder import UNetEncoder
 from spinexai.models.flow import RealNVP
@@ -116,17 +115,6 @@ def normalised_targets(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         targets[n] = (2 * ijk + 1) / size - 1
         half_fov[n] = size[0] * header.spacing[0] / 2
     return targets, half_fov
-
-
-def load_sagittal_stack(rows: pd.DataFrame, size: int, device: torch.device | str = "cpu") -> torch.Tensor:
-    """(N, 2, size, size) fp16: CT in [0, 1] and the centroid heatmap, area-resized."""
-    out = torch.empty((len(rows), 2, size, size), dtype=torch.float16, device=device)
-    for n, row in enumerate(tqdm(list(rows.itertuples()), desc="load reformations", unit="image", mininterval=5)):
-        ct = hu_to_unit(read_image(row.sag_ct)[0][..., 0])
-        heat = read_image(row.sag_heatmap)[0][..., 0]
-        x = torch.from_numpy(np.stack([ct, heat]).astype(np.float32))[None]
-        out[n] = F.interpolate(x, size=(size, size), mode="area")[0].to(device=device, dtype=torch.float16)
-    return out
 
 
 def class_weights(labels: np.ndarray, n_classes: int, scheme: str) -> torch.Tensor:

@@ -24,7 +24,9 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from spinexai.cases import case_id
+from spinexai.data.tensors import load_sagittal_stack
 from spinexai.io.atomic import write_figure, write_text_atomic
+from spinexai.prototypes.figures import case_figure, upsample
 from spinexai.report.case_figures import patch_figure, sagittal_figure
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,7 @@ class ReportInputs:
     keypoints: Path | None = None  # results/morphometry/keypoints/table.parquet
     cases: Path | None = None
     dissection: Path | None = None  # results/dissection
+    prototypes: Path | None = None  # results/prototypes
 
 
 def _cell(value) -> str | Markup:
@@ -286,6 +289,101 @@ class Report:
                                               "their predicted keypoints (colour: true grade).", page_dir)]))
         return blocks
 
+    def prototypes_section(self, page_dir: Path) -> Section:
+        """ProtoVerse: paper-shaped tables, Wilcoxon tests, contributions, cosine, localisation, gallery, reader kit."""
+        section = Section("prototypes", "ProtoVerse prototypes (Sinhamahapatra et al. 2024)")
+        root = self.inputs.prototypes
+        if root is None or not _exists(root / "tables.parquet"):
+            section.empty = {"message": "The prototype stage has not run: no results/prototypes/tables.parquet."}
+            return section
+        cfg = self.cfg.get("prototypes", {})
+        main = cfg.get("main_arm", "protoverse")
+        tables = pd.read_parquet(root / "tables.parquet")
+        cols = ["paper_table", "arm", "value", "class_accuracy_mean", "class_accuracy_std", "class_f1_mean",
+                "class_f1_std", "sample_accuracy_mean", "sample_accuracy_std", "folds"]
+        section.blocks.append(Block(
+            text=f"Genant grades {cfg.get('grades', [0, 2, 3])} from the 2D reformation. Mean ± SD over folds of "
+                 "class-average accuracy, class-average F1 and sample accuracy; Table 1 scores the held-out test subjects "
+                 "with every fold model, Table 2 each fold's own validation subjects. Ablation tables list the arms that "
+                 "differ from the main arm in one setting.", table=tables[cols]))
+        wilcoxon = _read(root / "wilcoxon.parquet")
+        if wilcoxon is not None and len(wilcoxon):
+            section.blocks.append(Block(heading=f"Paired Wilcoxon tests over folds: {main} against the other arms",
+                                        text="Exact two-sided p (at least 0.0625 with 5 folds) and one-sided p for "
+                                             "'main is better' (the paper's 0.031 is one-sided).", table=wilcoxon))
+        contributions = _read(root / "contribution_matrix.parquet")
+        if contributions is not None and len(contributions):
+            wide = contributions[contributions["arm"] == main].pivot(index="grade", columns="prototype_grade",
+                                                                   values="contribution_mean")
+            section.blocks.append(Block(heading="Contribution scores (Table 3): test grade (rows) x prototype grade (columns)",
+                                        table=wide.rename(columns=lambda g: f"G{g} prototypes").reset_index()))
+        cosine = _read(root / "cosine_summary.parquet")
+        if cosine is not None and len(cosine):
+            section.blocks.append(Block(
+                heading="Prototype diversity (Figure 3)",
+                text="Mean cosine similarity of distinct same-grade prototype pairs (lower = more diverse) and of "
+                     "different-grade pairs, per fold.",
+                table=cosine.groupby("arm")[["intra_class_cosine", "inter_class_cosine"]].mean().reset_index(),
+                figures=[self.fig(root / "cosine.png", "Cosine similarity between the prototype vectors of each arm "
+                                  "(one fold); blocks on the diagonal are the grades.", page_dir)]))
+        localisation = _read(root / "localisation.parquet")
+        if localisation is not None and len(localisation):
+            section.blocks.append(Block(
+                heading="Do explanations point at the fracture? (synthetic ground truth)",
+                text="Share of heatmap peaks of G2/G3 test vertebrae inside the true fracture region: each of the top-3 "
+                     "prototypes, cases where 2 of 3 hit, and the baseline's Grad-CAM, Grad-CAM++ and XGradCAM for the "
+                     "true grade.", table=localisation))
+        galleries = sorted((root / main).glob("fold*/gallery.png"))
+        section.blocks.append(Block(heading="Prototypes after projection", figures=[
+            self.fig(galleries[0] if galleries else None, f"{main}, {galleries[0].parent.name if galleries else ''}: "
+                     "each prototype's source training image with its similarity map and the box enclosing the top 2%.",
+                     page_dir),
+            self.fig(root / "class_weighting.png", "Cross-validation metrics per class weighting (Figure 7).", page_dir)]))
+        kit = root / "reader_kit" / "index.html"
+        if _exists(kit):
+            section.blocks.append(Block(heading="Reader study", text="One page per G2/G3 test case with its top-3 "
+                                        "prototypes and the paper's two questions, and a CSV form per rater:",
+                                        table=pd.DataFrame([{"kit": Link(self.rel(kit, page_dir), "open the reader kit")}])))
+        return section
+
+    def case_prototypes(self, case, page_dir: Path, stem: str) -> Section:
+        """The case's top-3 prototypes under its fold's main-arm model, with heatmaps and source patches."""
+        section = Section("prototypes", "Top-3 prototypes (ProtoVerse)")
+        main = self.cfg.get("prototypes", {}).get("main_arm", "protoverse")
+        fold_dir = self.inputs.prototypes / main / f"fold{case.fold}" if self.inputs.prototypes else None
+        if fold_dir is None or not _exists(fold_dir / "similarity.npz"):
+            section.empty = {"message": "The prototype stage has not run."}
+            return section
+        top = pd.read_parquet(fold_dir / "top3.parquet")
+        mine = top[(top["subject"] == case.subject) & (top["label"] == case.label)].sort_values("rank")
+        if mine.empty:
+            section.empty = {"message": "This vertebra's grade is not one of the prototype model's classes "
+                                        "(prototypes.grades), so it was not scored."}
+            return section
+        arrays = np.load(fold_dir / "similarity.npz")
+        split = mine["split"].iloc[0]
+        match = np.nonzero((arrays[f"{split}_subject"] == case.subject) & (arrays[f"{split}_label"] == case.label))[0]
+        projection = pd.read_parquet(fold_dir / "projection.parquet").set_index("prototype")
+        size = int(self.cfg.get("prototypes", {}).get("input_size", 224))
+        key = (self.patches["subject"] == case.subject) & (self.patches["label"] == case.label)
+        image = load_sagittal_stack(self.patches[key].head(1), size).float().numpy()[0, 0]
+        heats = upsample(arrays[f"{split}_similarity"][match[0]][mine["prototype"].to_numpy()], size)
+        sources = []
+        for j in mine["prototype"]:
+            src = projection.loc[int(j)]
+            img, heat = arrays["projection_images"][int(src.image_index)].astype(np.float32)
+            sources.append((img, heat, (src.box_row0, src.box_row1, src.box_col0, src.box_col1)))
+        titles = [f"#{r.rank} p{r.prototype} (G{r.prototype_grade})\nsim {r.similarity:.2f}" for r in mine.itertuples()]
+        case_figure(image, list(heats), titles, page_dir / f"{stem}_prototypes.png", sources)
+        section.blocks.append(Block(
+            text=f"The {main} model of fold {case.fold}: the three prototypes most similar to this vertebra, their "
+                 "similarity, and their contribution (similarity x connection) to the predicted grade's logit.",
+            table=mine[["rank", "prototype", "prototype_grade", "similarity", "contribution", "peak_in_fracture"]],
+            figures=[Fig(f"{stem}_prototypes.png", "Top row: the case and each prototype's similarity heatmap on it. "
+                                                   "Bottom row: the training image each prototype was projected onto, "
+                                                   "with the box enclosing the top 2% of its similarity.")]))
+        return section
+
     def config_section(self) -> Section:
         versions = pd.DataFrame({"package": PACKAGES, "version": [_version(p) for p in PACKAGES]})
         return Section("config", "Config and versions", [
@@ -329,6 +427,15 @@ class Report:
                                       table=p[["fold", "split", "probability", "prediction"]]))
         else:
             preds.empty = {"message": "The 3D classifier has not run."}
+        proto_predictions = _read(self.inputs.prototypes / "predictions.parquet") if self.inputs.prototypes else None
+        if proto_predictions is not None:
+            p = proto_predictions[(proto_predictions["subject"] == case.subject) & (proto_predictions["label"] == case.label)]
+            preds.empty = None
+            preds.blocks.append(Block(
+                text="Genant grade (prototype models and their baseline): every fold model and arm that scored this "
+                     "vertebra; G1 vertebrae are not graded by these models." if len(p) else
+                     "Genant grade models: this vertebra's grade is not one of their classes (prototypes.grades).",
+                table=p[["arm", "fold", "split", "p_grade0", "p_grade2", "p_grade3", "predicted_grade"]] if len(p) else None))
         sections.append(preds)
 
         relevance_dir = (self.inputs.dissection / f"fold{case.fold}" / "cases" / case_id(case.subject, case.label)
@@ -366,8 +473,7 @@ class Report:
         else:
             morph.empty = {"message": "No morphometry for this vertebra (no body mask, or the stage has not run)."}
         sections.append(morph)
-        sections.append(Section("prototypes", "Top-3 prototypes (ProtoVerse)",
-                                empty={"message": NOT_IMPLEMENTED.format(what="prototype (ProtoVerse)")}))
+        sections.append(self.case_prototypes(case, page_dir, stem))
         sections.append(Section("counterfactual", "Counterfactual healthy image and attribution map",
                                 empty={"message": NOT_IMPLEMENTED.format(what="counterfactual (inpainter and attribution)")}))
         gt = pd.DataFrame([{"grade": case.grade, "fracture": bool(case.fracture), "morphology": row.get("morphology", ""),
@@ -393,7 +499,7 @@ class Report:
         sections = [
             self.dataset_section(), self.classifier_section(self.out), self.dissection_section(self.out),
             self.cases_section(),
-            Section("prototypes", "ProtoVerse prototypes", empty={"message": NOT_IMPLEMENTED.format(what="prototype (ProtoVerse)")}),
+            self.prototypes_section(self.out),
             Section("counterfactual", "Counterfactual impact analysis",
                     empty={"message": NOT_IMPLEMENTED.format(what="counterfactual (inpainter and attribution)")}),
             self.morphometry_section(self.out), self.config_section(),

@@ -1,0 +1,75 @@
+"""VGG-11 convolutional features (Simonyan and Zisserman 2014), the ProtoVerse backbone.
+
+Written here rather than imported from torchvision: torchvision would add a dependency pinned to one
+torch release, with compiled operators, for eight convolutions. The module layout matches
+``torchvision.models.vgg11().features`` index for index, so a user's torchvision state dict loads
+as it is (offline, from a path the user gives; nothing is downloaded).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from spinexai.errors import InputError
+
+VGG11 = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")
+
+
+class VGG11Features(nn.Module):
+    """``features``: the conv/ReLU/max-pool stack; ``width`` scales the channels (64 is VGG-11 itself)."""
+
+    def __init__(self, in_channels: int = 3, width: int = 64) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        channels = in_channels
+        for item in VGG11:
+            if item == "M":
+                layers.append(nn.MaxPool2d(2, 2))
+            else:
+                out = max(1, int(item) * width // 64)
+                layers += [nn.Conv2d(channels, out, 3, padding=1), nn.ReLU()]  # not in place: Grad-CAM hooks the last one
+                channels = out
+        self.features = nn.Sequential(*layers)
+        for m in self.features:
+            if isinstance(m, nn.Conv2d):  # torchvision's VGG init: PyTorch's default lets the signal fade over 8 layers
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.zeros_(m.bias)
+        self.out_channels = channels
+        self.in_channels = in_channels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)
+
+    @property
+    def last_conv_layer(self) -> str:
+        """Name of the last ReLU (Grad-CAM's target layer)."""
+        return f"features.{len(self.features) - 2}"
+
+
+def load_vgg11_weights(model: VGG11Features, path: str | Path) -> None:
+    """Load torchvision-style VGG-11 weights (``features.N.weight``/``bias`` keys; classifier keys are
+    ignored) into ``model``; the file must match the model's width and input channels."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "prototypes.pretrained", "no such weights file")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - any unreadable file gets one clear line
+        raise InputError(path, None, f"not a readable torch state dict ({err.__class__.__name__}: {err})") from None
+    if isinstance(state, dict) and "state_dict" in state:
+        state = state["state_dict"]
+    if not isinstance(state, dict):
+        raise InputError(path, None, "expected a state dict (a mapping of parameter names to tensors)")
+    wanted = model.state_dict()
+    features = {k: v for k, v in state.items() if k.startswith("features.")}
+    missing = sorted(set(wanted) - set(features))
+    if missing:
+        raise InputError(path, missing[0], f"missing from the file ({len(missing)} VGG-11 feature tensors missing)")
+    for key, tensor in wanted.items():
+        if tuple(features[key].shape) != tuple(tensor.shape):
+            raise InputError(path, key, f"shape {tuple(features[key].shape)} does not fit the model's "
+                             f"{tuple(tensor.shape)} (width and input channels must match VGG-11 with 3 channels)")
+    model.load_state_dict({k: features[k] for k in wanted})

@@ -1,0 +1,26 @@
+"""Rule train_prototypes: one fold of one prototype arm (ProtoVerse, ProtoPNet, ablation) or the baseline."""
+
+import torch
+
+from spinexai.io.atomic import atomic_path
+from spinexai.io.tables import FOLDS, PATCHES, PROTO_HISTORY, read_table, write_table
+from spinexai.prototypes.data import graded_rows
+from spinexai.prototypes.params import ProtoParams
+from spinexai.prototypes.train import train_prototype_fold
+from spinexai.train.state import state_dir_for
+from spinexai.workflow import run
+
+
+def main(io):
+    torch.set_num_threads(io.threads)
+    params = ProtoParams.from_dict(io.params.prototypes)
+    rows = graded_rows(read_table(io.input.patches, PATCHES), params.grades)
+    folds = read_table(io.input.folds, FOLDS)
+    state = state_dir_for(io.params.state_root, params, rows, folds)
+    best, history = train_prototype_fold(rows, folds, int(io.wildcards.fold), params, state)
+    write_table(history, io.output.history, PROTO_HISTORY)
+    with atomic_path(io.output.model) as tmp:
+        torch.save(best, tmp)
+
+
+run(main, globals())
