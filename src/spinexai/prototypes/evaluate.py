@@ -20,7 +20,7 @@ from spinexai.prototypes.cams import class_activation_maps
 from spinexai.prototypes.data import ImageSet, image_set, split_rows
 from spinexai.prototypes.network import PrototypeNet, build_model, log_similarity
 from spinexai.prototypes.params import ProtoParams
-from spinexai.prototypes.projection import latent_batched, top_box, upsampled_similarity
+from spinexai.prototypes.projection import latent_batched, nearest_own_patches, top_box, upsampled_similarity
 from spinexai.prototypes.train import predict
 from spinexai.train import pick_device
 
@@ -110,22 +110,16 @@ def _projection(model: PrototypeNet, train: ImageSet, params: ProtoParams) -> tu
     onto, at distance ~0), with the box enclosing the top of the upsampled similarity map."""
     z = latent_batched(model, train.x, params.batch_size)
     rows, sims = [], []
-    for j, cls in enumerate(model.prototype_class.tolist()):
-        own = torch.nonzero(train.y == cls).flatten()
-        if not len(own):
-            continue
-        d = ((z[own] - model.prototypes[j].float()[None]) ** 2).sum(1)
-        flat = int(torch.argmin(d.flatten()))
-        n, rem = divmod(flat, d.shape[1] * d.shape[2])
-        r, c = divmod(rem, d.shape[2])
-        up = upsampled_similarity(d[n], params.input_size)
+    for j, (index, r, c, d) in nearest_own_patches(model, z, train.y).items():
+        cls = int(model.prototype_class[j])
+        up = upsampled_similarity(d, params.input_size)
         box = top_box(up, params.top_fraction)
-        source = train.rows.iloc[int(own[n])]
+        source = train.rows.iloc[index]
         rows.append({"prototype": j, "prototype_grade": params.grades[cls], "subject": source.subject,
                      "label": int(source.label), "level": source.level, "latent_row": r, "latent_col": c,
-                     "distance": float(d[n, r, c]), "box_row0": box[0], "box_row1": box[1], "box_col0": box[2],
+                     "distance": float(d[r, c]), "box_row0": box[0], "box_row1": box[1], "box_col0": box[2],
                      "box_col1": box[3], "image_index": len(sims)})
-        sims.append(np.stack([train.x[int(own[n]), -2].float().cpu().numpy(), up]))
+        sims.append(np.stack([train.x[index, -2].float().cpu().numpy(), up]))
     return pd.DataFrame(rows), (np.stack(sims) if sims else np.zeros((0, 2, params.input_size, params.input_size)))
 
 

@@ -17,26 +17,39 @@ def latent_batched(model: PrototypeNet, x: torch.Tensor, batch_size: int) -> tor
 
 
 @torch.no_grad()
+def nearest_own_patches(model: PrototypeNet, z: torch.Tensor, y: torch.Tensor
+                        ) -> dict[int, tuple[int, int, int, torch.Tensor]]:
+    """For each prototype with training images of its class: (index into ``z``, latent row, column, and
+    the (H, W) squared distances on that image) of its nearest same-class latent patch."""
+    out = {}
+    for j, cls in enumerate(model.prototype_class.tolist()):
+        own = torch.nonzero(y == cls).flatten()
+        if not len(own):
+            continue
+        d = ((z[own] - model.prototypes[j].float()[None]) ** 2).sum(1)          # (Nc, H, W)
+        n, rem = divmod(int(torch.argmin(d.flatten())), d.shape[1] * d.shape[2])
+        r, c = divmod(rem, d.shape[2])
+        out[j] = (int(own[n]), r, c, d[n])
+    return out
+
+
+@torch.no_grad()
 def push_prototypes(model: PrototypeNet, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> pd.DataFrame:
     """Replace each prototype by its nearest same-class latent patch of ``x`` in place; one row per
     prototype with the source index (into ``x``), latent position and distance before the push."""
     model.eval()
     z = latent_batched(model, x, batch_size)
+    nearest = nearest_own_patches(model, z, y)
     rows = []
     for j, cls in enumerate(model.prototype_class.tolist()):
-        own = torch.nonzero(y == cls).flatten()
-        if not len(own):
+        if j not in nearest:
             rows.append({"prototype": j, "prototype_class": cls, "index": -1, "row": -1, "col": -1,
                          "distance": float("nan"), "status": "not projected: no training image of its class"})
             continue
-        zc = z[own]
-        d = ((zc - model.prototypes[j].float()[None]) ** 2).sum(1)          # (Nc, H, W)
-        flat = int(torch.argmin(d.flatten()))
-        n, rem = divmod(flat, d.shape[1] * d.shape[2])
-        r, c = divmod(rem, d.shape[2])
-        model.prototypes.data[j] = zc[n, :, r, c].view_as(model.prototypes.data[j]).to(model.prototypes.dtype)
-        rows.append({"prototype": j, "prototype_class": cls, "index": int(own[n]), "row": r, "col": c,
-                     "distance": float(d[n, r, c]), "status": "projected"})
+        index, r, c, d = nearest[j]
+        model.prototypes.data[j] = z[index, :, r, c].view_as(model.prototypes.data[j]).to(model.prototypes.dtype)
+        rows.append({"prototype": j, "prototype_class": cls, "index": index, "row": r, "col": c,
+                     "distance": float(d[r, c]), "status": "projected"})
     return pd.DataFrame(rows)
 
 
