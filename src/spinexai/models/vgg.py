@@ -43,6 +43,18 @@ class VGG11Features(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)
 
+    def taps(self, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """Activations at every scale: the last ReLU output before each max-pool, and each pool's output."""
+        before, after = [], []
+        for layer in self.features:
+            if isinstance(layer, nn.MaxPool2d):
+                before.append(x)
+                x = layer(x)
+                after.append(x)
+            else:
+                x = layer(x)
+        return before, after
+
     @property
     def last_conv_layer(self) -> str:
         """Name of the last ReLU (Grad-CAM's target layer)."""

@@ -52,8 +52,11 @@ class Engine:
     """Runs ``fit`` for a model and optimizer, checkpointing to ``state_dir``."""
 
     def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, config: EngineConfig,
-                 state_dir: str | os.PathLike, device: torch.device) -> None:
+                 state_dir: str | os.PathLike, device: torch.device,
+                 scheduler: torch.optim.lr_scheduler.LRScheduler | None = None) -> None:
+        """``scheduler``, when given, steps after every batch (e.g. a cyclic learning rate)."""
         self.model, self.optimizer, self.config = model, optimizer, config
+        self.scheduler = scheduler
         self.state_dir = Path(state_dir)
         self.device = device
         self.history: list[dict[str, Any]] = []
@@ -75,7 +78,8 @@ class Engine:
     def save(self, epoch: int) -> None:
         state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "epoch": epoch,
                  "history": self.history, "best_value": self.best_value, "best_epoch": self.best_epoch,
-                 "best_state": self.best_state, "bad_epochs": self.bad_epochs}
+                 "best_state": self.best_state, "bad_epochs": self.bad_epochs,
+                 "scheduler": self.scheduler.state_dict() if self.scheduler is not None else {}}
         self.state_dir.mkdir(parents=True, exist_ok=True)
         with atomic_path(self.last_path) as tmp:
             torch.save(state, tmp)
@@ -87,6 +91,8 @@ class Engine:
         state = torch.load(self.last_path, map_location=self.device, weights_only=True)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state.get("scheduler"):
+            self.scheduler.load_state_dict(state["scheduler"])
         self.history = list(state["history"])
         self.best_value, self.best_epoch = float(state["best_value"]), int(state["best_epoch"])
         self.best_state, self.bad_epochs = state["best_state"], int(state["bad_epochs"])
@@ -120,6 +126,8 @@ class Engine:
                 if cfg.max_grad_norm:
                     torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.max_grad_norm)
                 self.optimizer.step()
+                if self.scheduler is not None:
+                    self.scheduler.step()
                 total += float(loss.detach())
                 count += 1
             self.model.eval()

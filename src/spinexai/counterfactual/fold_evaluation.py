@@ -1,0 +1,103 @@
+"""Evaluation of one fold's trained networks (the work of the evaluate_inpainter and
+evaluate_attribution rules)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from spinexai.counterfactual.attribution import counterfactual, p_fracture
+from spinexai.counterfactual.evaluate import (
+    _KEYS,
+    AttributionEvaluation,
+    DomainTest,
+    binary_maps,
+    domain_test,
+    gradcam_maps,
+    is_fractured,
+    localisation_table,
+    our_maps,
+    pixel_spacing,
+    randomised,
+    rank_correlation,
+    region_stack,
+    saliency_maps,
+    timing_table,
+)
+from spinexai.counterfactual.models import build_attribution, build_inpainter, inpaint_fn, load_weights
+from spinexai.counterfactual.train import CounterfactualFold
+
+SPLITS = ("val", "test")
+
+
+def evaluate_inpainter_fold(fold: CounterfactualFold, inpainter_path: str | Path) -> DomainTest:
+    """The domain test on the held-out test set (the validation fold when there is no test set)."""
+    inpaint = inpaint_fn(load_weights(build_inpainter(fold.cf), inpainter_path, fold.device))
+    split = "test" if len(fold.parts["test"]) else "val"
+    data = fold.images(split)
+    fracture = region_stack(data.rows, "sag_fracture", data.x.shape[-1])
+    result = domain_test(data, fold.score, inpaint, fold.cf, fracture, fold.device)
+    for name in ("domain", "roc", "quality"):
+        setattr(result, name, getattr(result, name).assign(fold=fold.fold, split=split))
+    return result
+
+
+def evaluate_attribution_fold(fold: CounterfactualFold, inpainter_path: str | Path, model_path: str | Path
+                              ) -> AttributionEvaluation:
+    cf, device = fold.cf, fold.device
+    inpaint = inpaint_fn(load_weights(build_inpainter(cf), inpainter_path, fold.device))
+    model = load_weights(build_attribution(fold.classifier, cf), model_path, device)
+    random_model, random_score = randomised(model, fold.score, cf.seed + 4242)
+    batch = cf.attribution_batch_size
+    localisation, sanity, effects, arrays = [], [], [], {}
+    timing = pd.DataFrame()
+    for split in SPLITS:
+        data = fold.images(split)
+        if not len(data.x):
+            continue
+        rows, size = data.rows, data.x.shape[-1]
+        spacing = pixel_spacing(rows, size)
+        fracture, body = region_stack(rows, "sag_fracture", size), region_stack(rows, "sag_body", size)
+        fractured = is_fractured(rows).astype(bool)
+        use_fracture = fracture.reshape(len(rows), -1).any(1)
+        target = np.where(use_fracture[:, None, None], fracture, body) & fractured[:, None, None]
+        maps = {"ours": our_maps(model, data.x, batch), "gradcam": gradcam_maps(fold.score, data.x, batch),
+                "saliency": saliency_maps(fold.score, data.x, batch)}
+        binaries = binary_maps(maps, body, cf.threshold, cf.percentiles)
+        for name in ("fracture", "body"):
+            pick = use_fracture if name == "fracture" else ~use_fracture
+            if pick.any():
+                part = localisation_table(rows[pick].reset_index(drop=True), {k: v[pick] for k, v in binaries.items()},
+                                          target[pick], body[pick], spacing, cf.box_iou, name)
+                localisation.append(part.assign(split=split))
+        hard = (maps["ours"] > cf.threshold).float()[:, None]
+        cf_x = counterfactual(data.x, hard, inpaint)
+        p0, p1 = p_fracture(fold.score, data.x).cpu().numpy(), p_fracture(fold.score, cf_x).cpu().numpy()
+        effects.append(rows[_KEYS].assign(split=split, p_original=p0, p_counterfactual=p1,
+                                           map_area=hard.flatten(1).mean(1).cpu().numpy(),
+                                           below_threshold=p1 < cf.fracture_threshold))
+        if fractured.any():
+            idx = torch.from_numpy(np.nonzero(fractured)[0]).to(device)
+            xf = data.x[idx]
+            random_maps = {"ours": our_maps(random_model, xf, batch), "gradcam": gradcam_maps(random_score, xf, batch),
+                           "saliency": saliency_maps(random_score, xf, batch)}
+            for method, rmap in random_maps.items():
+                rho = rank_correlation(maps[method][idx], rmap)
+                sanity.append(rows.iloc[idx.cpu().numpy()][_KEYS].assign(split=split, method=method, spearman=rho))
+        if split == "test" or timing.empty:
+            timing = timing_table(model, fold.score, inpaint, data.x, cf, device, batch).assign(split=split)
+        arrays.update({f"{split}_subject": rows["subject"].to_numpy(str), f"{split}_label": rows["label"].to_numpy(),
+                       f"{split}_map": maps["ours"].cpu().numpy().astype(np.float16),
+                       f"{split}_gradcam": maps["gradcam"].cpu().numpy().astype(np.float16),
+                       f"{split}_saliency": (maps["saliency"] / maps["saliency"].flatten(1).amax(1).clamp_min(1e-12)
+                                             .view(-1, 1, 1)).cpu().numpy().astype(np.float16),
+                       f"{split}_image": data.x[:, 0].float().cpu().numpy().astype(np.float16),
+                       f"{split}_counterfactual": cf_x[:, 0].cpu().numpy().astype(np.float16),
+                       f"{split}_target": target, f"{split}_p_original": p0, f"{split}_p_counterfactual": p1})
+    tables = [localisation, sanity, effects]
+    localisation, sanity, effects = (pd.concat(t, ignore_index=True).assign(fold=fold.fold) if t else pd.DataFrame()
+                                     for t in tables)
+    return AttributionEvaluation(localisation, sanity, timing.assign(fold=fold.fold), arrays, effects)

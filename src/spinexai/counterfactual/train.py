@@ -1,0 +1,165 @@
+"""Training of one fold: the inpainter on healthy vertebrae (two phases) and the attribution network
+(deletion game against the frozen classifier and inpainter), both with the shared engine. A finished
+stage leaves ``done.pt`` in its state folder, so a killed job resumes inside the stage it was in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from spinexai.counterfactual.attribution import AttributionNet, deletion_loss
+from spinexai.counterfactual.inpainter import PConvUNet, inpainting_loss
+from spinexai.counterfactual.masks import training_masks
+from spinexai.counterfactual.models import (
+    build_attribution,
+    build_inpainter,
+    fracture_score,
+    inpaint_fn,
+    load_classifier,
+    load_weights,
+)
+from spinexai.counterfactual.params import CounterfactualParams
+from spinexai.io.atomic import atomic_path
+from spinexai.prototypes.data import ImageSet, image_set, split_rows
+from spinexai.prototypes.params import ProtoParams
+from spinexai.train import Engine, EngineConfig, pick_device
+
+log = logging.getLogger(__name__)
+
+
+def run_stage(model: torch.nn.Module, state_dir: Path, device: torch.device, optimizer: torch.optim.Optimizer,
+              config: EngineConfig, batches, loss_fn, evaluate, scheduler=None) -> pd.DataFrame:
+    """One resumable engine run; the best model (by the monitored metric) is loaded at the end."""
+    done = state_dir / "done.pt"
+    if done.exists():
+        state = torch.load(done, map_location=device, weights_only=True)
+        model.load_state_dict(state["model"])
+        return pd.DataFrame(state["history"])
+    engine = Engine(model, optimizer, config, state_dir, device, scheduler)
+    history = pd.DataFrame(engine.fit(batches, loss_fn, evaluate))
+    if engine.best_state is not None:
+        model.load_state_dict(engine.best_state)
+    with atomic_path(done) as tmp:
+        torch.save({"model": model.state_dict(), "history": history.to_dict("list")}, tmp)
+    return history
+
+
+def _batch_iter(data: ImageSet, batch_size: int, device: torch.device) -> Callable:
+    def batches(epoch: int, generator: torch.Generator):
+        order = torch.randperm(len(data.x), generator=generator, device=device)
+        for start in range(0, len(order), batch_size):
+            yield data.x[order[start:start + batch_size]].float(), generator
+    return batches
+
+
+def feature_fn(backbone, heat: torch.Tensor, channels: int, levels: int = 3):
+    """The frozen classifier's first ``levels`` pooled feature maps of an image with the batch's heatmap
+    (the perceptual and style features: Liu et al. use VGG-16's pool1-3)."""
+    def features(image: torch.Tensor) -> list[torch.Tensor]:
+        x = torch.cat([image.expand(-1, channels - 1, *image.shape[2:]), heat], 1)
+        return backbone.taps(x)[1][:levels]
+    return features
+
+
+class CounterfactualFold:
+    """One fold's data on the device and its frozen classifier."""
+
+    def __init__(self, rows: pd.DataFrame, folds: pd.DataFrame, fold: int, cf: CounterfactualParams,
+                 proto: ProtoParams, classifier_path: str | Path) -> None:
+        self.cf, self.proto, self.fold = cf, proto, fold
+        self.device = pick_device(cf.device)
+        self.parts = split_rows(rows, folds, fold)
+        self.classifier = load_classifier(proto, classifier_path, self.device)
+        self.score = fracture_score(self.classifier, proto).to(self.device)
+
+    def images(self, split: str, healthy_only: bool = False) -> ImageSet:
+        rows = self.parts[split]
+        if healthy_only:
+            rows = rows[rows["grade"] == 0].reset_index(drop=True)
+        return image_set(rows, self.proto, self.device)
+
+    # -- inpainter ------------------------------------------------------------------------------------
+
+    def fit_inpainter(self, state_dir: Path) -> tuple[PConvUNet, pd.DataFrame]:
+        cf, device = self.cf, self.device
+        train, val = self.images("train", True), self.images("val", True)
+        log.info("fold %d: inpainter on %d healthy training and %d healthy validation vertebrae, %s", self.fold,
+                 len(train.x), len(val.x), device)
+        torch.manual_seed(cf.seed + self.fold)
+        model = build_inpainter(cf).to(device)
+        channels = train.x.shape[1]
+        size = train.x.shape[-1]
+        val_holes = training_masks(len(val.x), size, torch.Generator(device=device).manual_seed(cf.seed + 17), device,
+                                   cf.blob_fraction)
+
+        def loss_fn(net, batch):
+            x, generator = batch
+            holes = training_masks(len(x), size, generator, device, cf.blob_fraction)
+            features = feature_fn(self.classifier.backbone, x[:, -1:], channels)
+            return inpainting_loss(net(x[:, :1], 1 - holes), x[:, :1], 1 - holes, features, cf.loss_weights)["total"]
+
+        def evaluate(net) -> dict[str, float]:
+            if not len(val.x):
+                return {"hole_l1": float("nan")}
+            errors = []
+            for i in range(0, len(val.x), cf.inpainter_batch_size):
+                x, holes = val.x[i:i + cf.inpainter_batch_size].float(), val_holes[i:i + cf.inpainter_batch_size]
+                out = net(x[:, :1], 1 - holes).float()
+                errors.append(((out - x[:, :1]).abs() * holes).sum() / holes.sum().clamp_min(1))
+            return {"hole_l1": float(torch.stack(errors).mean())}
+
+        batches = _batch_iter(train, cf.inpainter_batch_size, device)
+        history = []
+        for phase, (epochs, lr) in enumerate(((cf.phase1_epochs, cf.lr_phase1), (cf.phase2_epochs, cf.lr_phase2))):
+            model.freeze_encoder_bn = phase == 1
+            frozen = {id(p) for p in model.encoder_norm_parameters()} if phase == 1 else set()
+            params = [p for p in model.parameters() if id(p) not in frozen]
+            config = EngineConfig(epochs, epochs + 1, cf.seed + 1000 * self.fold + phase, "hole_l1", "min")
+            part = run_stage(model, state_dir / f"phase{phase + 1}", device, torch.optim.Adam(params, lr=lr), config,
+                             batches, loss_fn, evaluate)
+            history.append(part.assign(stage=f"phase{phase + 1}"))
+        return model.eval(), pd.concat(history, ignore_index=True)
+
+    # -- attribution ----------------------------------------------------------------------------------
+
+    def fit_attribution(self, inpainter_path: str | Path, state_dir: Path) -> tuple[AttributionNet, pd.DataFrame]:
+        cf, device = self.cf, self.device
+        train, val = self.images("train"), self.images("val")
+        inpainter = load_weights(build_inpainter(cf), inpainter_path, device).requires_grad_(False)
+        inpaint = inpaint_fn(inpainter)
+        torch.manual_seed(cf.seed + self.fold)
+        model = build_attribution(self.classifier, cf).to(device)
+        log.info("fold %d: attribution network on %d training and %d validation vertebrae, %s", self.fold,
+                 len(train.x), len(val.x), device)
+
+        def objective(net, x):
+            return deletion_loss(net(x), x, self.score, inpaint, cf.objective_weights, cf.threshold, cf.max_area,
+                                 cf.tv_sigma, cf.term_scale, cf.bounding)
+
+        def loss_fn(net, batch):
+            return objective(net, batch[0])["total"]
+
+        def evaluate(net) -> dict[str, float]:
+            if not len(val.x):
+                return {"total": float("nan")}
+            parts = [objective(net, val.x[i:i + cf.attribution_batch_size].float())
+                     for i in range(0, len(val.x), cf.attribution_batch_size)]
+            return {k: float(torch.stack([p[k] for p in parts]).mean()) for k in ("total", "p_fracture", "area")}
+
+        params = [p for p in model.parameters() if p.requires_grad]
+        if cf.optimizer == "sgd":
+            optimizer = torch.optim.SGD(params, lr=cf.lr_max)
+        else:
+            optimizer = torch.optim.Adam(params, lr=cf.lr_max)
+        per_epoch = max(1, -(-len(train.x) // cf.attribution_batch_size))
+        scheduler = torch.optim.lr_scheduler.CyclicLR(optimizer, cf.lr_min, cf.lr_max,
+                                                      step_size_up=max(1, round(cf.cycle_epochs * per_epoch)),
+                                                      cycle_momentum=False)
+        config = EngineConfig(cf.attribution_epochs, cf.patience, cf.seed + 1000 * self.fold + 7, "total", "min")
+        history = run_stage(model, state_dir / "attribution", device, optimizer, config,
+                            _batch_iter(train, cf.attribution_batch_size, device), loss_fn, evaluate, scheduler)
+        return model.eval(), history.assign(stage="attribution")
