@@ -11,6 +11,7 @@ include: "rules/classifier.smk"
 include: "rules/morphometry.smk"
 include: "rules/dissection.smk"
 include: "rules/prototypes.smk"
+include: "rules/counterfactual.smk"
 include: "rules/report.smk"
 
 

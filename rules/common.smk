@@ -3,6 +3,7 @@
 import pandas as pd
 
 from spinexai.prototypes.params import resolved_arm
+from spinexai.counterfactual.params import stage_section
 
 from spinexai.config import validate_config
 
@@ -86,6 +87,33 @@ def proto_fold_files(name, arms=PROTO_ARMS):
     return expand(f"{PROTO}/{{arm}}/fold{{fold}}/{name}", arm=arms, fold=FOLD_IDS)
 
 
+CF = f"{RESULTS}/counterfactual"
+CF_FOLD = f"{CF}/fold{{fold}}"
+CF_FOLDS = list(config["counterfactual"]["folds"]) or FOLD_IDS
+if set(CF_FOLDS) - set(FOLD_IDS):
+    raise ValueError(f"config key 'counterfactual.folds': {sorted(set(CF_FOLDS) - set(FOLD_IDS))} are not folds "
+                     f"(folds.n_folds = {len(FOLD_IDS)})")
+
+
+def cf_params(stage):
+    """The counterfactual settings one rule reads (see spinexai.counterfactual.params.STAGE_KEYS)."""
+    return stage_section(config["counterfactual"], stage)
+
+
+def cf_classifier_params(wildcards):
+    """The explained 2D classifier's settings: the prototypes arm named by counterfactual.classifier_arm."""
+    return resolved_arm(config["prototypes"], config["counterfactual"]["classifier_arm"])
+
+
+def cf_classifier(wildcards):
+    arm = config["counterfactual"]["classifier_arm"]
+    return f"{PROTO}/{arm}/fold{wildcards.fold}/model.pt"
+
+
+def cf_fold_files(name):
+    return expand(f"{CF}/fold{{fold}}/{name}", fold=CF_FOLDS)
+
+
 def report_inputs(wildcards):
     return {
         "manifest": f"{DATA}/manifest.parquet",
@@ -104,6 +132,8 @@ def report_inputs(wildcards):
         "prototypes": f"{RESULTS}/prototypes/tables.parquet",
         "prototype_maps": proto_fold_files("similarity.npz", [PROTO_MAIN]),
         "reader_kit": f"{RESULTS}/prototypes/reader_kit",
+        "counterfactual": f"{CF}/table1.parquet",
+        "counterfactual_maps": cf_fold_files("maps.npz"),
     }
 
 
@@ -118,5 +148,6 @@ def final_outputs():
         f"{RESULTS}/morphometry/keypoints/table.parquet",
         f"{RESULTS}/prototypes/tables.parquet",
         f"{RESULTS}/prototypes/reader_kit",
+        f"{CF}/table1.parquet",
         f"{RESULTS}/report/index.html",
     ] + ([f"{RESULTS}/prototypes/reader_scores.parquet"] if config["prototypes"]["reader_forms"] else [])

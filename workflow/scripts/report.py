@@ -17,7 +17,8 @@ def main(io):
         table1=get("table1"), metrics_by_fold=get("metrics_by_fold"), predictions=get("predictions"),
         curves=get("curves"), heights=get("heights"), keypoints=get("keypoints"), cases=get("cases"),
         dissection=get("dissection").parent if get("dissection") else None,
-        prototypes=get("prototypes").parent if get("prototypes") else None)
+        prototypes=get("prototypes").parent if get("prototypes") else None,
+        counterfactual=get("counterfactual").parent if get("counterfactual") else None)
     Report(inputs, Path(io.output.index).parent).write()
 
 

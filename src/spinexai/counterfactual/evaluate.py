@@ -47,9 +47,8 @@ def pixel_spacing(rows: pd.DataFrame, size: int) -> float:
     """mm per input pixel: the reformation's in-plane spacing times its size over the input size."""
     if not len(rows):
         return float("nan")
-    _, affine = read_image(rows["sag_ct"].iloc[0])
-    full = read_image(rows["sag_ct"].iloc[0])[0].shape[0]
-    return float(np.linalg.norm(affine[:3, 0]) * full / size)
+    image, header = read_image(rows["sag_ct"].iloc[0])
+    return float(header.spacing[0] * image.shape[0] / size)
 
 
 def is_fractured(rows: pd.DataFrame) -> np.ndarray:
@@ -112,7 +111,8 @@ def gradcam_maps(score, x: torch.Tensor, batch_size: int) -> torch.Tensor:
     """MONAI Grad-CAM of the fracture logit at the classifier's last ReLU, (N, S, S) in [0, 1]."""
     layer = f"classifier.backbone.{score.classifier.backbone.last_conv_layer}"
     cam = GradCAM(nn_module=score, target_layers=layer)
-    return torch.cat([cam(x[i:i + batch_size].float(), class_idx=1)[:, 0].detach()
+    # the classifier is frozen: an input that requires grad gives its activations a graph to hook
+    return torch.cat([cam(x[i:i + batch_size].float().requires_grad_(True), class_idx=1)[:, 0].detach()
                       for i in range(0, len(x), batch_size)])
 
 

@@ -49,3 +49,26 @@ class CounterfactualParams(ConfigSection):
     timing_repeats: int = 3
     seed: int = 0
     device: str = "auto"
+
+
+_COMMON = ("classifier_arm", "seed", "device")
+_INPAINTER = ("inpainter_depth", "inpainter_width", "phase1_epochs", "phase2_epochs", "lr_phase1", "lr_phase2",
+              "inpainter_batch_size", "blob_fraction", "loss_weights")
+_ATTRIBUTION = ("levels", "threshold", "max_area", "objective_weights", "tv_sigma", "term_scale", "bounding",
+                "optimizer", "lr_min", "lr_max", "cycle_epochs", "attribution_epochs", "patience",
+                "attribution_batch_size")
+STAGE_KEYS = {
+    "train_inpainter": _COMMON + _INPAINTER,
+    "evaluate_inpainter": _COMMON + _INPAINTER + ("repetitions", "fracture_threshold"),
+    "train_attribution": _COMMON + _INPAINTER + _ATTRIBUTION,
+    "evaluate_attribution": _COMMON + _INPAINTER + _ATTRIBUTION + (
+        "percentiles", "box_iou", "optimisation_steps", "gallery_cases", "timing_repeats", "fracture_threshold"),
+}
+
+
+def stage_section(section: dict, stage: str) -> dict:
+    """The settings one rule reads (defaults filled in), so changing a setting reruns only the rules it touches."""
+    from dataclasses import asdict
+
+    full = asdict(CounterfactualParams.from_dict(section))
+    return {k: full[k] for k in STAGE_KEYS[stage]}

@@ -596,5 +596,159 @@ def schemas_markdown() -> str:
     return "\n".join(lines)
 
 
+
+
+# -- counterfactual impact analysis (Lenis et al. 2020) ------------------------------------------------
+
+_CF = "results/counterfactual"
+_FOLD = (_c("fold", "int64", "cross-validation fold whose networks produced the row"),)
+_CF_CASE = (_c("subject", "string", "subject ID"), _c("label", "int64", "VerSe label"),
+            _c("level", "string", "level name"), _c("grade", "int64", "Genant grade"),
+            _c("split", "string", "'val' (the fold's own subjects) or 'test' (held-out)"))
+
+CF_INPAINTER_HISTORY = TableSchema(
+    "inpainter_history", f"{_CF}/fold<k>/inpainter_history.parquet",
+    "One row per epoch of the inpainter's two phases (phase2: encoder batch norm frozen).",
+    (_c("stage", "string", "phase1 or phase2"), _c("epoch", "int64", "epoch within the phase"),
+     _c("train_loss", "float64", "mean Liu et al. loss of the epoch"),
+     _c("val_hole_l1", "float64", "validation healthy vertebrae: mean |output - image| inside the fixed holes",
+        "CT in [0, 1]"),
+     _c("best", "bool", "best validation hole L1 of the phase so far")) + _FOLD,
+)
+
+CF_DOMAIN = TableSchema(
+    "inpainter_domain", f"{_CF}/fold<k>/domain.parquet",
+    "The inpainter domain test: the 2D classifier's AUC (fracture vs healthy) on the originals, with random "
+    "blob masks inpainted outside the fracture region (one row per repetition) and with the ground-truth "
+    "fracture region (dilated by 1 px) inpainted.",
+    (_c("condition", "string", "original, healthy_tissue or fracture_region"),
+     _c("repetition", "int64", "draw of the random masks (0 for the other conditions)"),
+     _c("auc", "float64", "ROC AUC of p(fracture)"), _c("n", "int64", "vertebrae"),
+     _c("n_positive", "int64", "fractured vertebrae (grade > 0)"),
+     _c("mean_p_fractured", "float64", "mean p(fracture) of the fractured vertebrae"),
+     _c("mean_p_healthy", "float64", "mean p(fracture) of the healthy vertebrae"),
+     _c("split", "string", "evaluated split (test; val without a test set)")) + _FOLD,
+)
+
+CF_ROC = TableSchema(
+    "inpainter_roc", f"{_CF}/fold<k>/roc.parquet", "ROC points of every domain-test condition and repetition.",
+    (_c("condition", "string", "as in inpainter_domain"), _c("repetition", "int64", "draw"),
+     _c("fpr", "float64", "1 - specificity"), _c("tpr", "float64", "sensitivity"),
+     _c("split", "string", "evaluated split")) + _FOLD,
+)
+
+CF_QUALITY = TableSchema(
+    "inpainter_quality", f"{_CF}/fold<k>/quality.parquet",
+    "Reconstruction of healthy vertebrae under the domain test's random masks.",
+    (_c("repetition", "int64", "draw"), _c("hole_l1", "float64", "mean |inpainted - original| in the holes",
+                                          "CT in [0, 1]"),
+     _c("hole_fraction", "float64", "mean share of the image masked"), _c("split", "string", "evaluated split")) + _FOLD,
+)
+
+CF_ATTRIBUTION_HISTORY = TableSchema(
+    "attribution_history", f"{_CF}/fold<k>/attribution_history.parquet",
+    "One row per epoch of the attribution network's training.",
+    (_c("epoch", "int64", "epoch"), _c("train_loss", "float64", "mean objective"),
+     _c("val_total", "float64", "validation objective"),
+     _c("val_p_fracture", "float64", "validation mean p(fracture) of the counterfactuals"),
+     _c("val_area", "float64", "validation mean area penalty"), _c("best", "bool", "best validation objective so far"))
+    + _FOLD,
+)
+
+CF_LOCALISATION = TableSchema(
+    "attribution_localisation", f"{_CF}/fold<k>/localisation.parquet",
+    "Per fractured vertebra and method: the binary map against the target region (the ground-truth fracture "
+    "region where there is one, else the vertebral body). Ours: the network's map > threshold; gradcam_pQ / "
+    "saliency_pQ: the map >= its Q-th percentile inside the body.",
+    _CF_CASE + (_c("method", "string", "ours, gradcam_p50, ..., saliency_p90"),
+                _c("target", "string", "fracture (ground-truth region) or body (vertebral body)"),
+                _c("hausdorff_mm", "float64", "symmetric Hausdorff distance (NaN: empty map)", "mm"),
+                _c("weak_localisation", "float64", "share of target boxes matched at box IoU >= counterfactual.box_iou"),
+                _c("area_ratio", "float64", "map area / vertebral-body area"),
+                _c("empty", "bool", "the binary map has no pixel")) + _FOLD,
+)
+
+CF_SANITY = TableSchema(
+    "attribution_sanity", f"{_CF}/fold<k>/sanity.parquet",
+    "Model-randomisation check (Adebayo et al. 2018): Spearman correlation of each fractured vertebra's map "
+    "before and after re-initialising the classifier encoder's weights.",
+    _CF_CASE + (_c("method", "string", "ours, gradcam or saliency"),
+                _c("spearman", "float64", "rank correlation (NaN: a constant map)")) + _FOLD,
+)
+
+CF_TIMING = TableSchema(
+    "attribution_timing", f"{_CF}/fold<k>/timing.parquet",
+    "Maps per second on the job's device, best of counterfactual.timing_repeats runs over the split's images "
+    "(the iterative baseline: one batch).",
+    (_c("method", "string", "ours, gradcam, saliency, iterative_<steps>_steps"), _c("maps", "int64", "maps computed"),
+     _c("seconds", "float64", "wall time", "s"), _c("maps_per_second", "float64", "throughput", "1/s"),
+     _c("device", "string", "GPU name or cpu"), _c("batch_size", "int64", "batch size"),
+     _c("split", "string", "images timed")) + _FOLD,
+)
+
+CF_EFFECTS = TableSchema(
+    "attribution_effects", f"{_CF}/fold<k>/effects.parquet",
+    "p(fracture) of every validation and test vertebra before and after deleting its map (the counterfactual).",
+    _CF_CASE + (_c("p_original", "float64", "p(fracture) of the image"),
+                _c("p_counterfactual", "float64", "p(fracture) of the counterfactual"),
+                _c("map_area", "float64", "share of the image in the binary map"),
+                _c("below_threshold", "bool", "counterfactual p(fracture) < counterfactual.fracture_threshold"))
+    + _FOLD,
+)
+
+CF_DOMAIN_SUMMARY = TableSchema(
+    "inpainter_domain_summary", f"{_CF}/domain_summary.parquet",
+    "Domain test over folds and repetitions (paper Fig. 1c).",
+    (_c("condition", "string", "original, healthy_tissue, fracture_region"), _c("auc_mean", "float64", "mean AUC"),
+     _c("auc_sd", "float64", "SD of the AUC"), _c("auc_change_mean", "float64", "mean AUC change from the originals"),
+     _c("auc_change_max_abs", "float64", "largest |AUC change| of any fold and repetition"),
+     _c("mean_p_fractured", "float64", "mean p(fracture) of fractured vertebrae"),
+     _c("mean_p_healthy", "float64", "mean p(fracture) of healthy vertebrae"), _c("runs", "int64", "fold x repetition runs")),
+)
+
+CF_LOCALISATION_SUMMARY = TableSchema(
+    "attribution_table1", f"{_CF}/table1.parquet",
+    "Paper Table 1: per split, target and method, mean and SD of the Hausdorff distance, weak localisation and "
+    "area ratio over the fractured vertebrae of the evaluated folds.",
+    (_c("split", "string", "val or test"), _c("target", "string", "fracture or body"), _c("method", "string", "method"),
+     _c("cases", "int64", "vertebrae"), _c("empty_fraction", "float64", "share of empty maps"),
+     _c("hausdorff_mm_mean", "float64", "mean Hausdorff distance over non-empty maps", "mm"),
+     _c("weak_localisation_mean", "float64", "mean weak localisation"), _c("area_ratio_mean", "float64", "mean area ratio"),
+     _c("hausdorff_mm_sd", "float64", "SD", "mm"), _c("weak_localisation_sd", "float64", "SD"),
+     _c("area_ratio_sd", "float64", "SD")),
+)
+
+CF_WILCOXON = TableSchema(
+    "attribution_wilcoxon", f"{_CF}/wilcoxon.parquet",
+    "Paired two-sided Wilcoxon signed-rank tests of our maps against each baseline and percentile, per metric.",
+    (_c("split", "string", "val or test"), _c("target", "string", "fracture or body"),
+     _c("method", "string", "the baseline"), _c("metric", "string", "hausdorff_mm, weak_localisation, area_ratio"),
+     _c("pairs", "int64", "vertebrae with both values defined"), _c("ours_mean", "float64", "our mean over the pairs"),
+     _c("other_mean", "float64", "the baseline's mean over the pairs"), _c("statistic", "float64", "Wilcoxon W"),
+     _c("p_value", "float64", "two-sided p (NaN: no pair or no difference)")),
+)
+
+CF_SANITY_SUMMARY = TableSchema(
+    "attribution_sanity_summary", f"{_CF}/sanity_summary.parquet",
+    "Mean rank correlation of maps before and after weight randomisation, per method.",
+    (_c("split", "string", "val or test"), _c("method", "string", "ours, gradcam, saliency"),
+     _c("cases", "int64", "vertebrae"), _c("spearman_mean", "float64", "mean Spearman"),
+     _c("spearman_sd", "float64", "SD")),
+)
+
+CF_EFFECT_SUMMARY = TableSchema(
+    "attribution_effect_summary", f"{_CF}/effect_summary.parquet",
+    "Per split and grade, p(fracture) before and after the deletion and the map area.",
+    (_c("split", "string", "val or test"), _c("grade", "int64", "Genant grade"), _c("cases", "int64", "vertebrae"),
+     _c("p_original_mean", "float64", "mean p(fracture)"), _c("p_counterfactual_mean", "float64", "after deletion"),
+     _c("map_area_mean", "float64", "mean map area (share of the image)"),
+     _c("below_threshold_fraction", "float64", "share whose counterfactual falls below the threshold")),
+)
+
+SCHEMAS.update({s.name: s for s in (CF_INPAINTER_HISTORY, CF_DOMAIN, CF_ROC, CF_QUALITY, CF_ATTRIBUTION_HISTORY,
+                                    CF_LOCALISATION, CF_SANITY, CF_TIMING, CF_EFFECTS, CF_DOMAIN_SUMMARY,
+                                    CF_LOCALISATION_SUMMARY, CF_WILCOXON, CF_SANITY_SUMMARY, CF_EFFECT_SUMMARY)})
+
+
 if __name__ == "__main__":
     print(schemas_markdown(), end="")

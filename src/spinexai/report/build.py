@@ -27,13 +27,12 @@ from spinexai.cases import case_id
 from spinexai.data.tensors import load_sagittal_stack
 from spinexai.io.atomic import write_figure, write_text_atomic
 from spinexai.prototypes.figures import case_figure, upsample
+from spinexai.report.counterfactual import case_counterfactual, counterfactual_section
 from spinexai.report.case_figures import patch_figure, sagittal_figure
 
 log = logging.getLogger(__name__)
 PACKAGES = ("spinexai", "torch", "monai", "snakemake", "snakemake-executor-plugin-slurm", "numpy", "pandas",
             "pyarrow", "nibabel", "SimpleITK", "scikit-learn", "matplotlib")
-NOT_IMPLEMENTED = ("This stage did not run: this version of the pipeline has no {what} rule yet, so there is "
-                   "nothing to show. Its section fills in once the stage lands.")
 
 
 @dataclass
@@ -90,6 +89,7 @@ class ReportInputs:
     cases: Path | None = None
     dissection: Path | None = None  # results/dissection
     prototypes: Path | None = None  # results/prototypes
+    counterfactual: Path | None = None  # results/counterfactual
 
 
 def _cell(value) -> str | Markup:
@@ -474,8 +474,7 @@ class Report:
             morph.empty = {"message": "No morphometry for this vertebra (no body mask, or the stage has not run)."}
         sections.append(morph)
         sections.append(self.case_prototypes(case, page_dir, stem))
-        sections.append(Section("counterfactual", "Counterfactual healthy image and attribution map",
-                                empty={"message": NOT_IMPLEMENTED.format(what="counterfactual (inpainter and attribution)")}))
+        sections.append(case_counterfactual(self, case, page_dir, stem, Section, Block, Fig))
         gt = pd.DataFrame([{"grade": case.grade, "fracture": bool(case.fracture), "morphology": row.get("morphology", ""),
                             "fracture region": "outlined in red" if row.get("sag_fracture") else "not available"}])
         sections.append(Section("truth", "Ground truth", [Block(table=gt)]))
@@ -500,8 +499,7 @@ class Report:
             self.dataset_section(), self.classifier_section(self.out), self.dissection_section(self.out),
             self.cases_section(),
             self.prototypes_section(self.out),
-            Section("counterfactual", "Counterfactual impact analysis",
-                    empty={"message": NOT_IMPLEMENTED.format(what="counterfactual (inpainter and attribution)")}),
+            counterfactual_section(self, self.out, Section, Block),
             self.morphometry_section(self.out), self.config_section(),
         ]
         run = {"generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "version": _version("spinexai"),

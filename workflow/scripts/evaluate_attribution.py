@@ -1,0 +1,44 @@
+"""Rule evaluate_attribution: localisation against Grad-CAM and saliency, the sanity check, timing,
+per-case maps and the gallery of one fold."""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from spinexai.counterfactual.figures import gallery
+from spinexai.counterfactual.fold_evaluation import evaluate_attribution_fold
+from spinexai.counterfactual.params import CounterfactualParams
+from spinexai.counterfactual.train import CounterfactualFold
+from spinexai.io.atomic import atomic_path
+from spinexai.io.tables import (
+    CF_EFFECTS,
+    CF_LOCALISATION,
+    CF_SANITY,
+    CF_TIMING,
+    FOLDS,
+    PATCHES,
+    read_table,
+    write_table,
+)
+from spinexai.prototypes.data import graded_rows
+from spinexai.prototypes.params import ProtoParams
+from spinexai.workflow import run
+
+
+def main(io):
+    torch.set_num_threads(io.threads)
+    cf, proto = CounterfactualParams.from_dict(io.params.counterfactual), ProtoParams.from_dict(io.params.classifier)
+    rows = graded_rows(read_table(io.input.patches, PATCHES), proto.grades)
+    fold = CounterfactualFold(rows, read_table(io.input.folds, FOLDS), int(io.wildcards.fold), cf, proto,
+                              io.input.classifier)
+    result = evaluate_attribution_fold(fold, io.input.inpainter, io.input.model)
+    for name, schema in (("localisation", CF_LOCALISATION), ("sanity", CF_SANITY), ("timing", CF_TIMING),
+                         ("effects", CF_EFFECTS)):
+        table = getattr(result, name)
+        write_table(table if len(table.columns) else pd.DataFrame(columns=schema.names), getattr(io.output, name), schema)
+    with atomic_path(io.output.maps) as tmp, open(tmp, "wb") as handle:
+        np.savez_compressed(handle, **result.maps)
+    gallery(result.maps, result.effects, cf.threshold, cf.gallery_cases, io.output.gallery)
+
+
+run(main, globals())
