@@ -25,6 +25,8 @@ OVERRIDES = [
     "train_classifier_3d:mem_mb=2000", "evaluate_classifier_3d:mem_mb=2000",
     "train_keypoints:gpu=0", "evaluate_keypoints:gpu=0", "train_keypoints:mem_mb=2000", "evaluate_keypoints:mem_mb=2000",
     "train_prototypes:gpu=0", "evaluate_prototypes:gpu=0", "train_prototypes:mem_mb=2000", "evaluate_prototypes:mem_mb=2000",
+    *[f"{rule}:{key}" for rule in ("train_inpainter", "evaluate_inpainter", "train_attribution", "evaluate_attribution")
+      for key in ("gpu=0", "mem_mb=2000")],
     "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "5",
 ]
 

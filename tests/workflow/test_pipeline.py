@@ -21,6 +21,8 @@ AROUND_CHECKPOINT = {"select_cases", "explain_concepts"}
 CLASSIFIER = {"train_classifier_3d", "evaluate_classifier_3d", "summarise_classifier_3d"} | DISSECTION
 KEYPOINTS = {"train_keypoints", "evaluate_keypoints", "summarise_keypoints"}
 PROTOTYPES = {"train_prototypes", "evaluate_prototypes", "summarise_prototypes", "reader_kit"}
+COUNTERFACTUAL = {"train_inpainter", "evaluate_inpainter", "train_attribution", "evaluate_attribution",
+                  "summarise_counterfactual"}
 PROTOTYPES_TEST = ("prototypes: {input_size: 32, width: 2, proto_dim: 8, warmup_epochs: 1, joint_epochs: 1, pushes: 1, "
                    "last_layer_epochs: 1, baseline_epochs: 1, batch_size: 16%s}")
 
@@ -91,6 +93,38 @@ def test_prototype_outputs(workdir):
         assert (kit / f"{case}.html").exists() and (kit / f"{case}.png").stat().st_size > 1000
 
 
+@pytest.mark.slow
+def test_counterfactual_outputs(workdir):
+    cf = workdir / "results/counterfactual"
+    domain = pd.read_parquet(cf / "domain_summary.parquet")
+    assert list(domain.condition) == ["original", "healthy_tissue", "fracture_region"]
+    assert domain.set_index("condition").loc["healthy_tissue", "runs"] == 2  # repetitions of fold 0
+    table1 = pd.read_parquet(cf / "table1.parquet")
+    methods = {"ours"} | {f"{m}_p{q}" for m in ("gradcam", "saliency") for q in (50, 75, 90)}
+    assert set(table1.method) == methods and set(table1.target) == {"fracture"}
+    localisation = pd.read_parquet(cf / "fold0/localisation.parquet")
+    assert (localisation.grade > 0).all() and localisation.area_ratio.ge(0).all()
+    wilcoxon = pd.read_parquet(cf / "wilcoxon.parquet")
+    assert set(wilcoxon.method) == methods - {"ours"} and set(wilcoxon.metric) == {"hausdorff_mm", "weak_localisation",
+                                                                                   "area_ratio"}
+    assert set(pd.read_parquet(cf / "sanity_summary.parquet").method) == {"ours", "gradcam", "saliency"}
+    timing = pd.read_parquet(cf / "timing.parquet")
+    assert (timing.maps_per_second > 0).all() and len(timing) == 4
+    effects = pd.read_parquet(cf / "fold0/effects.parquet")
+    assert effects[["p_original", "p_counterfactual"]].stack().between(0, 1).all()
+    assert not (cf / "fold1").exists()  # counterfactual.folds: [0]
+    assert (cf / "fold0/gallery.png").stat().st_size > 1000 and (cf / "domain_roc.png").stat().st_size > 1000
+    report = (workdir / "results/report/index.html").read_text()
+    assert "Counterfactual impact analysis" in report and "domain_roc.png" in report
+
+
+def test_counterfactual_folds_must_exist(workdir):
+    (workdir / "badfold.yaml").write_text("counterfactual: {folds: [7]}\n")
+    dry = subprocess.run([*SNAKEMAKE, "-n", "--configfile", "config/test.yaml", "badfold.yaml"], cwd=workdir,
+                         capture_output=True, text=True, timeout=600)
+    assert dry.returncode != 0 and "config key 'counterfactual.folds': [7] are not folds" in dry.stdout + dry.stderr
+
+
 def test_editing_one_arm_reruns_only_that_arm(workdir):
     (workdir / "arm.yaml").write_text("prototypes: {arms: {protoverse: {}, protopnet: {diversity: 0.0, cluster: 0.5}, "
                                       "baseline: {model: baseline}}}\n")
@@ -149,15 +183,20 @@ def test_rerun_is_a_no_op(workdir):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("setting, expected", [
-    ("folds: {n_folds: 2, test_fraction: 0.25, seed: 3}", {"split_folds"} | CLASSIFIER | KEYPOINTS | PROTOTYPES),
+    ("folds: {n_folds: 2, test_fraction: 0.25, seed: 3}",
+     {"split_folds"} | CLASSIFIER | KEYPOINTS | PROTOTYPES | COUNTERFACTUAL),
     ("classifier3d: {crop: 32, input_size: 16, width: 2, epochs: 3, patience: 2, batch_size: 16}", CLASSIFIER),
     ("keypoints: {input_size: 32, width: 2, epochs: 3, patience: 2, batch_size: 16, samples: 4}", KEYPOINTS),
     ("reformat: {patch_size: 64, sagittal_size: 128, min_fov_fraction: 0.5}",
-     {"reformat_subject", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER | KEYPOINTS | PROTOTYPES),
+     {"reformat_subject", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER | KEYPOINTS | PROTOTYPES
+     | COUNTERFACTUAL),
     # ingest is a checkpoint: a dry run lists the jobs after it only once it has run again.
     ("data: {fracture_min_grade: 2}",
-     {"ingest", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER | KEYPOINTS | PROTOTYPES),
-    (PROTOTYPES_TEST % ", shift: 0.1", PROTOTYPES),
+     {"ingest", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER | KEYPOINTS | PROTOTYPES
+     | COUNTERFACTUAL),
+    (PROTOTYPES_TEST % ", shift: 0.1", PROTOTYPES | COUNTERFACTUAL),  # the baseline arm is the explained classifier
+    ("counterfactual: {threshold: 0.6}", {"train_attribution", "evaluate_attribution", "summarise_counterfactual"}),
+    ("counterfactual: {repetitions: 3}", {"evaluate_inpainter", "summarise_counterfactual"}),
     (PROTOTYPES_TEST % ", main_arm: protopnet", {"summarise_prototypes", "reader_kit"}),
 ])
 def test_changing_a_setting_reruns_only_what_it_touches(workdir, setting, expected):

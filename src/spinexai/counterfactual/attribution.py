@@ -103,7 +103,7 @@ class AttributionNet(nn.Module):
         with torch.no_grad():
             before, after = self.encoder.taps(x.float())
         h = self.top_gate(after[-1])
-        for block, skip in zip(self.blocks, reversed(before[len(before) - self.levels:])):
+        for block, skip in zip(self.blocks, reversed(before[len(before) - self.levels:]), strict=False):
             h = block(h, skip)
         h = F.interpolate(h, size=x.shape[2:], mode="nearest")
         return attribution_map(self.head(h).float())

@@ -46,7 +46,7 @@ def gallery(arrays: dict[str, np.ndarray], effects: pd.DataFrame, threshold: flo
     if f"{split}_map" in arrays:
         mine = effects[(effects["split"] == split) & (effects["grade"] > 0)].reset_index(drop=True)
         order = np.argsort(-mine["p_original"].to_numpy())[:cases] if len(mine) else []
-        index = {(s, int(lab)): n for n, (s, lab) in enumerate(zip(arrays[f"{split}_subject"], arrays[f"{split}_label"]))}
+        index = {(s, int(lab)): n for n, (s, lab) in enumerate(zip(arrays[f"{split}_subject"], arrays[f"{split}_label"], strict=False))}
         picked = [(index[(mine.subject[i], int(mine.label[i]))], mine.iloc[i]) for i in order]
     fig, axes = plt.subplots(max(len(picked), 1), 4, figsize=(8, 2.1 * max(len(picked), 1)), squeeze=False)
     if not picked:

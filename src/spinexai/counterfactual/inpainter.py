@@ -54,12 +54,12 @@ class PConvUNet(nn.Module):
     def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         skips = [(image, mask)]
         x, m = image, mask
-        for conv, norm in zip(self.down, self.down_norm):
+        for conv, norm in zip(self.down, self.down_norm, strict=False):
             x, m = conv(x, m)
             x = F.relu(norm(x))
             skips.append((x, m))
         skips.pop()
-        for n, (conv, norm) in enumerate(zip(self.up, self.up_norm)):
+        for n, (conv, norm) in enumerate(zip(self.up, self.up_norm, strict=False)):
             skip_x, skip_m = skips.pop()
             x = F.interpolate(x, size=skip_x.shape[2:], mode="nearest")
             m = F.interpolate(m, size=skip_x.shape[2:], mode="nearest")
@@ -95,10 +95,10 @@ def inpainting_loss(output: torch.Tensor, target: torch.Tensor, mask: torch.Tens
     terms = {"valid": (mask * (output - target)).abs().mean(), "hole": (hole * (output - target)).abs().mean()}
     f_gt = [f.detach() for f in features(target)]
     f_out, f_comp = features(output), features(composite)
-    terms["perceptual"] = sum((a - b).abs().mean() + (c - b).abs().mean() for a, c, b in zip(f_out, f_comp, f_gt))
+    terms["perceptual"] = sum((a - b).abs().mean() + (c - b).abs().mean() for a, c, b in zip(f_out, f_comp, f_gt, strict=False))
     g_gt = [gram(f) for f in f_gt]
-    terms["style_out"] = sum((gram(a) - g).abs().mean() for a, g in zip(f_out, g_gt))
-    terms["style_comp"] = sum((gram(a) - g).abs().mean() for a, g in zip(f_comp, g_gt))
+    terms["style_out"] = sum((gram(a) - g).abs().mean() for a, g in zip(f_out, g_gt, strict=False))
+    terms["style_comp"] = sum((gram(a) - g).abs().mean() for a, g in zip(f_comp, g_gt, strict=False))
     terms["tv"] = hole_tv(composite, hole)
     terms["total"] = (weights["valid"] * terms["valid"] + weights["hole"] * terms["hole"]
                       + weights["perceptual"] * terms["perceptual"]

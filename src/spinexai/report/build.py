@@ -27,8 +27,8 @@ from spinexai.cases import case_id
 from spinexai.data.tensors import load_sagittal_stack
 from spinexai.io.atomic import write_figure, write_text_atomic
 from spinexai.prototypes.figures import case_figure, upsample
-from spinexai.report.counterfactual import case_counterfactual, counterfactual_section
 from spinexai.report.case_figures import patch_figure, sagittal_figure
+from spinexai.report.counterfactual import case_counterfactual, counterfactual_section
 
 log = logging.getLogger(__name__)
 PACKAGES = ("spinexai", "torch", "monai", "snakemake", "snakemake-executor-plugin-slurm", "numpy", "pandas",
