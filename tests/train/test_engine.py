@@ -18,11 +18,13 @@ def _problem():
     return x, y
 
 
-def _run(state_dir, epochs=6, kill_at=None, patience=100):
+def _run(state_dir, epochs=6, kill_at=None, patience=100, cyclic=False):
     torch.manual_seed(123)
     model = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.ReLU(), torch.nn.Dropout(0.2), torch.nn.Linear(8, 1))
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    engine = Engine(model, opt, EngineConfig(epochs, patience, seed=7, monitor="acc"), state_dir, torch.device("cpu"))
+    scheduler = torch.optim.lr_scheduler.CyclicLR(opt, 1e-4, 1e-2, step_size_up=3, cycle_momentum=False) if cyclic else None
+    engine = Engine(model, opt, EngineConfig(epochs, patience, seed=7, monitor="acc"), state_dir, torch.device("cpu"),
+                    scheduler)
     x, y = _problem()
     steps = {"n": 0}
 
@@ -46,11 +48,14 @@ def _run(state_dir, epochs=6, kill_at=None, patience=100):
     return engine, history
 
 
-def test_resume_after_a_kill_matches_an_uninterrupted_run(tmp_path):
-    straight, history = _run(tmp_path / "a")
+@pytest.mark.parametrize("cyclic", [False, True])
+def test_resume_after_a_kill_matches_an_uninterrupted_run(tmp_path, cyclic):
+    straight, history = _run(tmp_path / "a", cyclic=cyclic)
     with pytest.raises(Killed):
-        _run(tmp_path / "b", kill_at=11)  # in the third epoch (four steps per epoch)
-    resumed, history_b = _run(tmp_path / "b")
+        _run(tmp_path / "b", kill_at=11, cyclic=cyclic)  # in the third epoch (four steps per epoch)
+    resumed, history_b = _run(tmp_path / "b", cyclic=cyclic)
+    if cyclic:  # the per-batch cyclic learning rate resumes where it was
+        assert resumed.scheduler.last_epoch == straight.scheduler.last_epoch == 24
     assert resumed.start_epoch == 2
     for key, value in straight.model.state_dict().items():
         torch.testing.assert_close(resumed.model.state_dict()[key], value, rtol=0, atol=0)
