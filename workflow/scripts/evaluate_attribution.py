@@ -7,7 +7,6 @@ import torch
 
 from spinexai.counterfactual.figures import gallery
 from spinexai.counterfactual.fold_evaluation import evaluate_attribution_fold
-from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.counterfactual.train import CounterfactualFold
 from spinexai.io.atomic import atomic_path
 from spinexai.io.tables import (
@@ -15,22 +14,15 @@ from spinexai.io.tables import (
     CF_LOCALISATION,
     CF_SANITY,
     CF_TIMING,
-    FOLDS,
-    PATCHES,
-    read_table,
     write_table,
 )
-from spinexai.prototypes.data import graded_rows
-from spinexai.prototypes.params import ProtoParams
 from spinexai.workflow import run
 
 
 def main(io):
     torch.set_num_threads(io.threads)
-    cf, proto = CounterfactualParams.from_dict(io.params.counterfactual), ProtoParams.from_dict(io.params.classifier)
-    rows = graded_rows(read_table(io.input.patches, PATCHES), proto.grades)
-    fold = CounterfactualFold(rows, read_table(io.input.folds, FOLDS), int(io.wildcards.fold), cf, proto,
-                              io.input.classifier)
+    fold = CounterfactualFold.from_files(io.input.patches, io.input.folds, int(io.wildcards.fold),
+                                         io.params.counterfactual, io.params.classifier, io.input.classifier)
     result = evaluate_attribution_fold(fold, io.input.inpainter, io.input.model)
     for name, schema in (("localisation", CF_LOCALISATION), ("sanity", CF_SANITY), ("timing", CF_TIMING),
                          ("effects", CF_EFFECTS)):
@@ -38,7 +30,7 @@ def main(io):
         write_table(table if len(table.columns) else pd.DataFrame(columns=schema.names), getattr(io.output, name), schema)
     with atomic_path(io.output.maps) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(handle, **result.maps)
-    gallery(result.maps, result.effects, cf.threshold, cf.gallery_cases, io.output.gallery)
+    gallery(result.maps, result.effects, fold.cf.threshold, fold.cf.gallery_cases, io.output.gallery)
 
 
 run(main, globals())

@@ -3,20 +3,15 @@
 import torch
 
 from spinexai.counterfactual.fold_evaluation import evaluate_inpainter_fold
-from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.counterfactual.train import CounterfactualFold
-from spinexai.io.tables import CF_DOMAIN, CF_QUALITY, CF_ROC, FOLDS, PATCHES, read_table, write_table
-from spinexai.prototypes.data import graded_rows
-from spinexai.prototypes.params import ProtoParams
+from spinexai.io.tables import CF_DOMAIN, CF_QUALITY, CF_ROC, write_table
 from spinexai.workflow import run
 
 
 def main(io):
     torch.set_num_threads(io.threads)
-    cf, proto = CounterfactualParams.from_dict(io.params.counterfactual), ProtoParams.from_dict(io.params.classifier)
-    rows = graded_rows(read_table(io.input.patches, PATCHES), proto.grades)
-    fold = CounterfactualFold(rows, read_table(io.input.folds, FOLDS), int(io.wildcards.fold), cf, proto,
-                              io.input.classifier)
+    fold = CounterfactualFold.from_files(io.input.patches, io.input.folds, int(io.wildcards.fold),
+                                         io.params.counterfactual, io.params.classifier, io.input.classifier)
     result = evaluate_inpainter_fold(fold, io.input.inpainter)
     write_table(result.domain, io.output.domain, CF_DOMAIN)
     write_table(result.roc, io.output.roc, CF_ROC)

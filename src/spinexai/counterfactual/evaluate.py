@@ -25,22 +25,8 @@ from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.io.nifti import read_image
 from spinexai.models.vgg import VGG11Features
 from spinexai.prototypes.data import ImageSet
-from spinexai.prototypes.evaluate import fracture_regions
 
 _KEYS = ["subject", "label", "level", "grade"]
-
-
-def region_stack(rows: pd.DataFrame, column: str, size: int) -> np.ndarray:
-    """(N, size, size) bool: pixels touching the vertebra's own label in the ``column`` reformation."""
-    if column == "sag_fracture":
-        return fracture_regions(rows, size)
-    out = np.zeros((len(rows), size, size), bool)
-    for n, row in enumerate(rows.itertuples()):
-        path = getattr(row, column, "")
-        if path:
-            region = (read_image(path)[0][..., 0] == row.label).astype(np.float32)
-            out[n] = F.interpolate(torch.from_numpy(region)[None, None], size=(size, size), mode="area")[0, 0].numpy() > 0
-    return out
 
 
 def pixel_spacing(rows: pd.DataFrame, size: int) -> float:

@@ -23,12 +23,12 @@ from spinexai.counterfactual.evaluate import (
     pixel_spacing,
     randomised,
     rank_correlation,
-    region_stack,
     saliency_maps,
     timing_table,
 )
 from spinexai.counterfactual.models import build_attribution, build_inpainter, inpaint_fn, load_weights
 from spinexai.counterfactual.train import CounterfactualFold
+from spinexai.prototypes.evaluate import region_masks
 
 SPLITS = ("val", "test")
 
@@ -38,7 +38,7 @@ def evaluate_inpainter_fold(fold: CounterfactualFold, inpainter_path: str | Path
     inpaint = inpaint_fn(load_weights(build_inpainter(fold.cf), inpainter_path, fold.device))
     split = "test" if len(fold.parts["test"]) else "val"
     data = fold.images(split)
-    fracture = region_stack(data.rows, "sag_fracture", data.x.shape[-1])
+    fracture = region_masks(data.rows, "sag_fracture", data.x.shape[-1])
     result = domain_test(data, fold.score, inpaint, fold.cf, fracture, fold.device)
     for name in ("domain", "roc", "quality"):
         setattr(result, name, getattr(result, name).assign(fold=fold.fold, split=split))
@@ -60,7 +60,7 @@ def evaluate_attribution_fold(fold: CounterfactualFold, inpainter_path: str | Pa
             continue
         rows, size = data.rows, data.x.shape[-1]
         spacing = pixel_spacing(rows, size)
-        fracture, body = region_stack(rows, "sag_fracture", size), region_stack(rows, "sag_body", size)
+        fracture, body = region_masks(rows, "sag_fracture", size), region_masks(rows, "sag_body", size)
         fractured = is_fractured(rows).astype(bool)
         use_fracture = fracture.reshape(len(rows), -1).any(1)
         target = np.where(use_fracture[:, None, None], fracture, body) & fractured[:, None, None]

@@ -24,7 +24,8 @@ from spinexai.counterfactual.models import (
 )
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.io.atomic import atomic_path
-from spinexai.prototypes.data import ImageSet, image_set, split_rows
+from spinexai.io.tables import FOLDS, PATCHES, read_table
+from spinexai.prototypes.data import ImageSet, graded_rows, image_set, split_rows
 from spinexai.prototypes.params import ProtoParams
 from spinexai.train import Engine, EngineConfig, pick_device
 
@@ -71,10 +72,20 @@ class CounterfactualFold:
     def __init__(self, rows: pd.DataFrame, folds: pd.DataFrame, fold: int, cf: CounterfactualParams,
                  proto: ProtoParams, classifier_path: str | Path) -> None:
         self.cf, self.proto, self.fold = cf, proto, fold
+        self.rows, self.folds = rows, folds
         self.device = pick_device(cf.device)
         self.parts = split_rows(rows, folds, fold)
         self.classifier = load_classifier(proto, classifier_path, self.device)
         self.score = fracture_score(self.classifier, proto).to(self.device)
+
+    @classmethod
+    def from_files(cls, patches: str | Path, folds: str | Path, fold: int, counterfactual: dict, classifier: dict,
+                   classifier_path: str | Path) -> CounterfactualFold:
+        """A rule's view: the graded vertebrae of ``patches``, the fold split and the config sections."""
+        proto = ProtoParams.from_dict(classifier)
+        rows = graded_rows(read_table(patches, PATCHES), proto.grades)
+        return cls(rows, read_table(folds, FOLDS), fold, CounterfactualParams.from_dict(counterfactual), proto,
+                   classifier_path)
 
     def images(self, split: str, healthy_only: bool = False) -> ImageSet:
         rows = self.parts[split]
@@ -162,4 +173,4 @@ class CounterfactualFold:
         config = EngineConfig(cf.attribution_epochs, cf.patience, cf.seed + 1000 * self.fold + 7, "total", "min")
         history = run_stage(model, state_dir / "attribution", device, optimizer, config,
                             _batch_iter(train, cf.attribution_batch_size, device), loss_fn, evaluate, scheduler)
-        return model.eval(), history.assign(stage="attribution")
+        return model.eval(), history

@@ -39,18 +39,23 @@ class Evaluation:
     maps: dict[str, np.ndarray] = field(default_factory=dict)   # similarity maps for the report and reader kit
 
 
-def fracture_regions(rows: pd.DataFrame, size: int) -> np.ndarray:
-    """(N, size, size) bool: pixels that touch the vertebra's ground-truth fracture region (all False
-    where there is none)."""
+def region_masks(rows: pd.DataFrame, column: str, size: int) -> np.ndarray:
+    """(N, size, size) bool: pixels that touch the vertebra's own label in the ``column`` reformation
+    (``sag_fracture``, ``sag_body``); all False where the file or the label is missing."""
     out = np.zeros((len(rows), size, size), bool)
     for n, row in enumerate(rows.itertuples()):
-        if not getattr(row, "sag_fracture", ""):
+        if not getattr(row, column, ""):
             continue
-        region = (read_image(row.sag_fracture)[0][..., 0] == row.label).astype(np.float32)
+        region = (read_image(getattr(row, column))[0][..., 0] == row.label).astype(np.float32)
         if region.any():
             resized = F.interpolate(torch.from_numpy(region)[None, None], size=(size, size), mode="area")[0, 0]
             out[n] = resized.numpy() > 0
     return out
+
+
+def fracture_regions(rows: pd.DataFrame, size: int) -> np.ndarray:
+    """The ground-truth fracture region of each vertebra (see :func:`region_masks`)."""
+    return region_masks(rows, "sag_fracture", size)
 
 
 def _peak(map2d: np.ndarray) -> tuple[int, int]:
