@@ -24,7 +24,7 @@ rule train_classifier_3d:
         "benchmarks/train_classifier_3d/fold{fold}.tsv"
     threads: 2
     resources:
-        gpu=1,
+        gpu=gpu_slots,
         mem_mb=16000,  # the fold's patches are held in memory (fp16: 0.5 MB per 64^3 patch)
         runtime=720,  # minutes; full config with early stopping on one GPU
     conda:
@@ -45,9 +45,9 @@ rule evaluate_classifier_3d:
         classifier=lookup(within=config, dpath="classifier3d"),
     log:
         "logs/evaluate_classifier_3d/fold{fold}.log",
-    threads: 2
+    threads: 1
     resources:
-        gpu=1,
+        gpu=gpu_slots,
         mem_mb=8000,
         runtime=60,
     conda:

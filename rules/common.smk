@@ -1,5 +1,8 @@
 # Config validation, paths and target lists shared by all rule files.
 
+import os
+import shutil
+
 import pandas as pd
 
 from spinexai.prototypes.params import resolved_arm
@@ -16,6 +19,24 @@ SYNTH = f"{DATA}/synthetic"
 
 
 FOLD_IDS = list(range(config["folds"]["n_folds"]))
+
+
+def cuda_visible() -> bool:
+    """Whether this machine shows an NVIDIA GPU, without importing torch (seconds per invocation)."""
+    if os.environ.get("CUDA_VISIBLE_DEVICES", "0").strip() in ("", "-1"):
+        return False
+    return shutil.which("nvidia-smi") is not None  # installed with the NVIDIA driver
+
+
+def gpu_slots(wildcards) -> int:
+    """`gpu` slots claimed by each GPU job. One, so that the local profile's gpu=1 lets GPU jobs take
+    turns on the device and the SLURM plugin asks for a GPU; none in a local run on a machine without a
+    GPU, where that limit would only serialise CPU jobs. Evaluated per job, once the executor is known;
+    a dry run shows the claim of a GPU machine."""
+    return 1 if workflow.non_local_exec or workflow.dryrun or CUDA_VISIBLE else 0
+
+
+CUDA_VISIBLE = cuda_visible()
 
 
 wildcard_constraints:

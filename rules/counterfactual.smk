@@ -24,7 +24,7 @@ rule train_inpainter:
         "benchmarks/train_inpainter/fold{fold}.tsv"
     threads: 2
     resources:
-        gpu=1,
+        gpu=gpu_slots,
         mem_mb=16000,
         runtime=240,
     conda:
@@ -48,9 +48,9 @@ rule evaluate_inpainter:
         classifier=cf_classifier_params,
     log:
         "logs/evaluate_inpainter/fold{fold}.log",
-    threads: 2
+    threads: 1
     resources:
-        gpu=1,
+        gpu=gpu_slots,
         mem_mb=8000,
         runtime=30,
     conda:
@@ -78,7 +78,7 @@ rule train_attribution:
         "benchmarks/train_attribution/fold{fold}.tsv"
     threads: 2
     resources:
-        gpu=1,
+        gpu=gpu_slots,
         mem_mb=16000,
         runtime=240,
     conda:
@@ -113,7 +113,7 @@ rule evaluate_attribution:
         "logs/evaluate_attribution/fold{fold}.log",
     threads: 2
     resources:
-        gpu=1,
+        gpu=gpu_slots,
         mem_mb=8000,
         runtime=60,
     conda:

@@ -54,7 +54,7 @@ rule dissect:
         "benchmarks/dissect/fold{fold}.tsv"
     threads: 2
     resources:
-        gpu=1,
+        gpu=gpu_slots,
         mem_mb=16000,
         runtime=60,
     conda:

@@ -51,7 +51,7 @@ rule train_keypoints:
         "benchmarks/train_keypoints/{arm}_fold{fold}.tsv"
     threads: 2
     resources:
-        gpu=1,
+        gpu=gpu_slots,
         mem_mb=16000,
         runtime=240,
     conda:
@@ -73,9 +73,9 @@ rule evaluate_keypoints:
         keypoints=lookup(within=config, dpath="keypoints"),
     log:
         "logs/evaluate_keypoints/{arm}_fold{fold}.log",
-    threads: 2
+    threads: 1
     resources:
-        gpu=1,
+        gpu=gpu_slots,
         mem_mb=8000,
         runtime=30,
     conda:

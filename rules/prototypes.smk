@@ -22,7 +22,7 @@ rule train_prototypes:
         "benchmarks/train_prototypes/{arm}_fold{fold}.tsv"
     threads: 2
     resources:
-        gpu=1,
+        gpu=gpu_slots,
         mem_mb=16000,
         runtime=240,
     conda:
@@ -50,9 +50,9 @@ rule evaluate_prototypes:
         prototypes=proto_arm_params,
     log:
         "logs/evaluate_prototypes/{arm}_fold{fold}.log",
-    threads: 2
+    threads: 1
     resources:
-        gpu=1,
+        gpu=gpu_slots,
         mem_mb=8000,
         runtime=30,
     conda:

@@ -7,11 +7,13 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import ndimage
 
 from spinexai.data.folds import make_folds
-from spinexai.data.ingest import IngestParams, ingest
+from spinexai.data.ingest import IngestParams, ingest, mask_centres
 from spinexai.errors import InputError
 from spinexai.geometry.reformat import ReformatParams, reformat_subject
+from spinexai.io.nifti import ImageHeader
 
 SUB = "synth000"
 
@@ -210,3 +212,20 @@ def test_fewer_subjects_than_folds():
 def test_a_fold_without_a_fracture_is_refused():
     with pytest.raises(InputError, match="fracture"):
         make_folds(_patches(10, 2), n_folds=5, test_fraction=0.0, seed=0)
+
+
+def test_mask_centres_match_scipy_centre_of_mass():
+    rng = np.random.default_rng(0)
+    labels = np.zeros((30, 24, 40), np.int16)
+    for label, centre in ((3, (8, 6, 10)), (20, (20, 15, 30)), (21, (5, 18, 33))):
+        ijk = np.argwhere(np.ones(labels.shape, bool))
+        blob = ijk[((ijk - centre) ** 2).sum(1) < rng.integers(9, 30)]
+        labels[tuple(blob.T)] = label
+    labels[0, 0, 0] = -4  # negative values are not labels
+    affine = np.array([[0.0, 0.8, 0, 10], [1.2, 0, 0, -5], [0, 0, 2.5, 3], [0, 0, 0, 1]])
+    header = ImageHeader("synthetic", labels.shape, affine, "int16")
+    centres = mask_centres(labels, header)
+    assert sorted(centres) == [3, 20, 21]
+    for label, centre in centres.items():
+        expected = ndimage.center_of_mass(labels == label)
+        np.testing.assert_allclose(centre, header.voxel_to_world(np.array(expected)), atol=1e-9)

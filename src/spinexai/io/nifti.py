@@ -121,9 +121,11 @@ def write_image(path: str | os.PathLike, data: np.ndarray, affine: np.ndarray, *
         img.header.set_intent("label")
     with atomic_path(path) as tmp:
         # nibabel writes the gzip timestamp from the clock; zero it so reruns are byte-identical.
+        # Level 1: CT noise barely compresses further (a 96^3 int16 patch: 1.03 MB at level 1, 1.01 MB
+        # at 6) and level 6 costs 3.5x the time (4.3 s against 1.2 s for a 46 MB synthetic CT).
         if str(path).endswith(".gz"):
             raw = img.to_bytes()
-            with open(tmp, "wb") as fh, gzip.GzipFile(filename="", fileobj=fh, mode="wb", mtime=0, compresslevel=6) as gz:
+            with open(tmp, "wb") as fh, gzip.GzipFile(filename="", fileobj=fh, mode="wb", mtime=0, compresslevel=1) as gz:
                 gz.write(raw)
         else:
             nib.save(img, str(tmp))
