@@ -11,6 +11,7 @@ from spinexai.counterfactual.attribution import (
     deletion_loss,
     p_fracture,
 )
+from spinexai.models.vgg import VGG11Features
 from spinexai.prototypes.network import BaselineNet
 from spinexai.prototypes.params import ProtoParams
 
@@ -92,6 +93,15 @@ def test_frozen_parts_unchanged_after_a_training_step(toy):
     optimizer.step()
     assert all(torch.equal(before[k], v) for k, v in net.encoder.state_dict().items())
     assert not torch.equal(head, net.head.weight)
+
+
+def test_batch_norm_encoder_statistics_stay_frozen_in_training_mode():
+    encoder = VGG11Features(2, 8, batch_norm=True)
+    net = AttributionNet(encoder, levels=3).train()
+    before = {k: v.clone() for k, v in net.encoder.state_dict().items()}
+    net(torch.rand(4, 2, 64, 64))
+    assert not net.encoder.training
+    assert all(torch.equal(before[k], v) for k, v in net.encoder.state_dict().items())
 
 
 def test_training_finds_the_square_and_lowers_p_fracture(toy):

@@ -16,6 +16,21 @@ def test_layout_matches_torchvision_vgg11():
     assert net.last_conv_layer == "features.19"
 
 
+def test_batch_norm_layout_matches_torchvision_vgg11_bn():
+    net = VGG11Features(3, 64, batch_norm=True)
+    convs = [k for k, v in net.state_dict().items() if k.endswith(".weight") and v.dim() == 4]
+    assert convs == [f"features.{i}.weight" for i in (0, 4, 8, 11, 15, 18, 22, 25)]
+    assert "features.26.running_var" in net.state_dict() and len(net.features) == 29
+    assert net(torch.rand(2, 3, 64, 64)).shape == (2, 512, 2, 2)
+    assert net.last_conv_layer == "features.27" and isinstance(net.features[27], torch.nn.ReLU)
+
+
+def test_plain_weights_into_a_batch_norm_model_are_named(tmp_path):
+    torch.save(VGG11Features(3, 8).state_dict(), tmp_path / "plain.pth")
+    with pytest.raises(InputError, match=r"plain.pth: field 'features.*vgg11_bn"):
+        load_vgg11_weights(VGG11Features(3, 8, batch_norm=True), tmp_path / "plain.pth")
+
+
 def test_loads_a_torchvision_style_state_dict(tmp_path):
     source = VGG11Features(3, 8)
     state = {**source.state_dict(), "classifier.0.weight": torch.zeros(2, 2)}

@@ -19,9 +19,10 @@ VGG11 = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")
 
 
 class VGG11Features(nn.Module):
-    """``features``: the conv/ReLU/max-pool stack; ``width`` scales the channels (64 is VGG-11 itself)."""
+    """``features``: the conv/ReLU/max-pool stack; ``width`` scales the channels (64 is VGG-11 itself).
+    ``batch_norm`` adds a BatchNorm2d after each convolution (torchvision's ``vgg11_bn`` layout)."""
 
-    def __init__(self, in_channels: int = 3, width: int = 64) -> None:
+    def __init__(self, in_channels: int = 3, width: int = 64, batch_norm: bool = False) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         channels = in_channels
@@ -30,7 +31,9 @@ class VGG11Features(nn.Module):
                 layers.append(nn.MaxPool2d(2, 2))
             else:
                 out = max(1, int(item) * width // 64)
-                layers += [nn.Conv2d(channels, out, 3, padding=1), nn.ReLU()]  # not in place: Grad-CAM hooks the last one
+                norm = [nn.BatchNorm2d(out)] if batch_norm else []
+                # ReLU not in place: Grad-CAM hooks the last one
+                layers += [nn.Conv2d(channels, out, 3, padding=1), *norm, nn.ReLU()]
                 channels = out
         self.features = nn.Sequential(*layers)
         for m in self.features:
@@ -39,6 +42,8 @@ class VGG11Features(nn.Module):
                 nn.init.zeros_(m.bias)
         self.out_channels = channels
         self.in_channels = in_channels
+        self.width = width
+        self.batch_norm = batch_norm
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)
@@ -79,7 +84,9 @@ def load_vgg11_weights(model: VGG11Features, path: str | Path) -> None:
     features = {k: v for k, v in state.items() if k.startswith("features.")}
     missing = sorted(set(wanted) - set(features))
     if missing:
-        raise InputError(path, missing[0], f"missing from the file ({len(missing)} VGG-11 feature tensors missing)")
+        kind = "vgg11_bn (prototypes.batch_norm is on)" if model.batch_norm else "vgg11 (prototypes.batch_norm is off)"
+        raise InputError(path, missing[0], f"missing from the file ({len(missing)} feature tensors missing; "
+                                           f"expected torchvision {kind} weights)")
     for key, tensor in wanted.items():
         if tuple(features[key].shape) != tuple(tensor.shape):
             raise InputError(path, key, f"shape {tuple(features[key].shape)} does not fit the model's "

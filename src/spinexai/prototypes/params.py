@@ -19,6 +19,7 @@ class ProtoParams(ConfigSection):
     input_size: int = 224
     width: int = 64                       # VGG-11 channel width (64 = VGG-11 itself)
     pretrained: str = ""                  # torchvision VGG-11 weights file; empty: train from scratch
+    batch_norm: bool = False              # VGG-11-BN (torchvision vgg11_bn layout); the papers' VGG-11 has none
     proto_dim: int = 128
     per_class: int = 3
     model: str = "protoverse"             # protoverse (prototype layer) or baseline (pooled linear head)
