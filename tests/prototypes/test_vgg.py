@@ -49,3 +49,14 @@ def test_wrong_weights_name_the_file_and_tensor(tmp_path):
         load_vgg11_weights(VGG11Features(3, 8), tmp_path / "junk.pth")
     with pytest.raises(InputError, match="no such weights file"):
         load_vgg11_weights(VGG11Features(3, 8), tmp_path / "missing.pth")
+
+
+def test_frozen_batch_norm_backbone_keeps_its_statistics_in_training_mode():
+    net = VGG11Features(2, 8, batch_norm=True)
+    net.requires_grad_(False).train()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    net(torch.rand(4, 2, 64, 64))
+    assert not net.training and all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    net.requires_grad_(True).train()
+    net(torch.rand(4, 2, 64, 64))
+    assert net.training and not torch.equal(before["features.1.running_mean"], net.state_dict()["features.1.running_mean"])

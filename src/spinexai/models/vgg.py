@@ -48,6 +48,15 @@ class VGG11Features(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)
 
+    def train(self, mode: bool = True) -> VGG11Features:
+        """A frozen backbone (no parameter requires grad) stays in eval mode, so batch norm keeps its
+        running statistics while only the layers above it train (ProtoPNet's warm-up and last-layer
+        stages: the projected prototypes must stay exact training-patch features)."""
+        super().train(mode)
+        if mode and not any(p.requires_grad for p in self.parameters()):
+            super().train(False)
+        return self
+
     def taps(self, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """Activations at every scale: the last ReLU output before each max-pool, and each pool's output."""
         before, after = [], []
