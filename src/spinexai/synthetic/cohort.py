@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,10 @@ def write_subject(root: str | os.PathLike, params: SyntheticParams, subject: str
 
     ``scanner_override`` rescans the same anatomy on another grid (see ``render_subject``).
     """
-    index = params.subject_ids().index(subject)
+    match = re.fullmatch(r"synth(\d+)", subject)
+    if match is None:
+        raise ValueError(f"'{subject}' is not a synthetic subject ID (synthNNN)")
+    index = int(match.group(1))  # not bounded by n_subjects: the cohort size is not a content parameter
     rendered = render_subject(params, index, scanner_override)
     canvas = rendered.canvas
     paths = subject_paths(root, subject)
