@@ -35,9 +35,18 @@ def level_name(label: int) -> str:
         raise KeyError(f"unknown VerSe vertebra label {label}") from exc
 
 
+VERSE_RANGE = "1-28: 1-7 C1-C7, 8-19 T1-T12, 20-25 L1-L6, 26 sacrum, 27 coccyx, 28 T13"
+
+
+def is_verse_label(label: int) -> bool:
+    """Whether ``label`` is in the VerSe numbering (1-28)."""
+    return int(label) in LEVEL_NAMES
+
+
 def spine_order(label: int) -> float:
-    """A sort key that orders VerSe labels from cranial to caudal."""
-    return _ORDER[int(label)]
+    """A sort key that orders VerSe labels from cranial to caudal; labels outside the numbering sort last."""
+    label = int(label)
+    return _ORDER.get(label, 1000.0 + label)
 
 
 def totalseg_to_verse(label: int) -> int:

@@ -51,6 +51,15 @@ def test_nan_entries_are_reported_not_dropped(tmp_path):
     assert out[21].world is not None
 
 
+@pytest.mark.parametrize("label", [0, 29, 40])
+def test_labels_outside_the_verse_numbering_are_reported_not_raised(tmp_path, label):
+    path = tmp_path / "ctd.json"
+    path.write_text(json.dumps([{"label": label, "X": 1, "Y": 2, "Z": 3}, {"label": 20, "X": 1, "Y": 2, "Z": 3}]))
+    out = {c.label: c for c in read_centroids(path, _header("PIR"))}
+    assert out[label].world is None and f"label {label} (entry [0]) is outside the VerSe numbering" in out[label].problem
+    assert out[20].world is not None
+
+
 @pytest.mark.parametrize("text, field", [
     ('{"label": 1}', None), ('[{"direction": ["P", "I"]}]', "direction"),
     ('[{"label": 20, "X": 1, "Y": 2}]', "Z"), ('[{"label": 20, "X": 1, "Y": 2, "Z": 3}, {"label": 20, "X": 1, "Y": 2, "Z": 3}]', "label"),

@@ -17,6 +17,7 @@ import numpy as np
 from spinexai.errors import InputError
 from spinexai.io.atomic import write_text_atomic
 from spinexai.io.nifti import ImageHeader
+from spinexai.labels import VERSE_RANGE, is_verse_label
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,8 @@ def _voxel_in_image_axes(xyz: np.ndarray, direction: str, header: ImageHeader) -
 def read_centroids(path: str | os.PathLike, header: ImageHeader) -> list[Centroid]:
     """Read a VerSe centroid JSON and return world coordinates (RAS mm) for each label.
 
-    Entries with NaN coordinates come back with ``world=None`` and a ``problem`` text, so the caller
-    can record them as exclusions.
+    Entries with NaN coordinates or a label outside the VerSe numbering come back with ``world=None``
+    and a ``problem`` text, so the caller can record them as exclusions.
 
     Raises:
         InputError: unreadable JSON, a missing or unknown ``direction``, entries without ``label``/X/Y/Z,
@@ -98,6 +99,9 @@ def read_centroids(path: str | os.PathLike, header: ImageHeader) -> list[Centroi
             xyz = np.array([float(entry[k]) for k in ("X", "Y", "Z")])
         except (TypeError, ValueError):
             raise InputError(path, f"[{n}].X/Y/Z", f"expected numbers, got {entry!r}") from None
+        if not is_verse_label(label):
+            out.append(Centroid(label, None, f"label {label} (entry [{n}]) is outside the VerSe numbering ({VERSE_RANGE})"))
+            continue
         if not np.all(np.isfinite(xyz)):
             out.append(Centroid(label, None, "centroid is NaN in the centroid file"))
             continue

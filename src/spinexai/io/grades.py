@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -9,12 +10,15 @@ from pathlib import Path
 import pandas as pd
 
 from spinexai.errors import InputError
-from spinexai.labels import LEVEL_LABELS
+from spinexai.labels import LEVEL_LABELS, VERSE_RANGE, is_verse_label
+
+log = logging.getLogger(__name__)
 
 GRADE_COLUMNS = ["subject", "series", "label", "grade", "grade_code", "morphology", "source"]
 MORPHOLOGIES = ("normal", "wedge", "biconcave", "crush")
 _LEVEL_COLUMN = re.compile(r"^([CTL]\d{1,2}|S1?|T13|L6)_fx-g$")
 _SUBJECT_KEYS = ("subject_ID", "subject_id", "subject")
+_LONG_KEYS = ("subject", "label", "grade")
 
 
 def normalise_subject(value: object) -> str:
@@ -23,16 +27,54 @@ def normalise_subject(value: object) -> str:
     return text[4:] if text.startswith("sub-") else text
 
 
-def _read_sheet(path: Path) -> pd.DataFrame:
+def _is_wide(columns: pd.Index) -> bool:
+    return any(_LEVEL_COLUMN.match(str(c)) for c in columns)
+
+
+def _has_grade_columns(columns: pd.Index) -> bool:
+    """A wide sheet (a subject column and ``<LEVEL>_fx-g`` columns) or a long table (subject, label, grade)."""
+    names = [str(c) for c in columns]
+    return (_is_wide(columns) and any(k in names for k in _SUBJECT_KEYS)) or all(k in names for k in _LONG_KEYS)
+
+
+def _pick_sheet(book: dict[str, pd.DataFrame], path: Path, sheet: str | None) -> pd.DataFrame:
+    """The configured sheet, else the only sheet with grade columns; otherwise an error naming the sheets."""
+    names = list(book)
+    if sheet:
+        if sheet not in book:
+            raise InputError(path, "dataset.grade_sheet", f"no sheet named {sheet!r}; the sheets are {names}")
+        return book[sheet]
+    usable = [n for n in names if _has_grade_columns(book[n].columns)]
+    if len(usable) == 1:
+        if len(names) > 1:
+            log.info("%s: reading sheet %r, the only one with grade columns (sheets: %s)", path, usable[0], names)
+        return book[usable[0]]
+    if len(names) == 1:
+        return book[names[0]]  # the column checks name what is missing
+    if usable:
+        raise InputError(path, "dataset.grade_sheet", f"sheets {usable} all have grade columns; set dataset.grade_sheet "
+                                                       "to the one to read")
+    found = "; ".join(f"{n!r} (columns {[str(c) for c in book[n].columns][:6]})" for n in names)
+    raise InputError(path, "dataset.grade_sheet", f"no sheet has grade columns (subject_ID and <LEVEL>_fx-g, or "
+                                                   f"subject, label, grade); the sheets are {found}; set dataset.grade_sheet "
+                                                   "to the one to read")
+
+
+def _read_sheet(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """A CSV/TSV table, or one sheet of a workbook (``sheet``, else the one with grade columns)."""
     if not path.exists():
         raise InputError(path, None, "grade table not found")
     try:
         if path.suffix.lower() in (".xlsx", ".xls"):
-            return pd.read_excel(path, dtype=str)
-        sep = "\t" if path.suffix.lower() == ".tsv" else ","
-        return pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False)
+            book = pd.read_excel(path, dtype=str, sheet_name=None)
+        else:
+            sep = "\t" if path.suffix.lower() == ".tsv" else ","
+            return pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False)
     except Exception as exc:
         raise InputError(path, None, f"cannot read the table: {exc}") from None
+    if not book:
+        raise InputError(path, None, "the workbook has no sheets")
+    return _pick_sheet(book, path, sheet)
 
 
 def _parse_grade(code: str) -> float:
@@ -47,20 +89,26 @@ def _parse_grade(code: str) -> float:
     return value if value in (0.0, 1.0, 2.0, 3.0) else -1.0
 
 
-def read_wide_grades(path: str | os.PathLike) -> pd.DataFrame:
+def read_wide_grades(path: str | os.PathLike, sheet_name: str | None = None) -> pd.DataFrame:
     """Read a VerSe-style sheet with one row per scan and one ``<LEVEL>_fx-g`` column per level.
 
     Blank cells (level not in the scan) are dropped; codes other than 0-3 are kept with grade -1
-    so ingest can record them as unknown.
+    so ingest can record them as unknown. ``sheet_name`` picks a workbook's sheet.
     """
     path = Path(path)
-    sheet = _read_sheet(path)
+    return _wide(_read_sheet(path, sheet_name), path)
+
+
+def _wide(sheet: pd.DataFrame, path: Path) -> pd.DataFrame:
     subject_key = next((k for k in _SUBJECT_KEYS if k in sheet.columns), None)
     if subject_key is None:
         raise InputError(path, "subject_ID", f"no subject column; columns are {list(sheet.columns)}")
     level_cols = [c for c in sheet.columns if _LEVEL_COLUMN.match(str(c))]
     if not level_cols:
         raise InputError(path, "<LEVEL>_fx-g", "no grade columns such as 'L1_fx-g'")
+    for col in level_cols:
+        if col.removesuffix("_fx-g") not in LEVEL_LABELS:
+            raise InputError(path, col, f"level {col.removesuffix('_fx-g')!r} is outside the VerSe numbering ({VERSE_RANGE})")
     rows = []
     for idx, row in sheet.iterrows():
         subject = normalise_subject(row[subject_key])
@@ -78,12 +126,15 @@ def read_wide_grades(path: str | os.PathLike) -> pd.DataFrame:
     return _finish(pd.DataFrame(rows, columns=GRADE_COLUMNS), path)
 
 
-def read_long_grades(path: str | os.PathLike) -> pd.DataFrame:
+def read_long_grades(path: str | os.PathLike, sheet_name: str | None = None) -> pd.DataFrame:
     """Read a long table with columns ``subject``, ``label`` (number or level name), ``grade``
     and optionally ``morphology`` and ``series``."""
     path = Path(path)
-    sheet = _read_sheet(path)
-    for key in ("subject", "label", "grade"):
+    return _long(_read_sheet(path, sheet_name), path)
+
+
+def _long(sheet: pd.DataFrame, path: Path) -> pd.DataFrame:
+    for key in _LONG_KEYS:
         if key not in sheet.columns:
             raise InputError(path, key, f"missing column; columns are {list(sheet.columns)}")
     rows = []
@@ -96,6 +147,8 @@ def read_long_grades(path: str | os.PathLike) -> pd.DataFrame:
                 label = int(float(raw_label))
             except ValueError:
                 raise InputError(path, f"row {idx + 2}: label", f"expected a VerSe label or level name, got {raw_label!r}") from None
+            if not is_verse_label(label):
+                raise InputError(path, f"row {idx + 2}: label", f"label {label} is outside the VerSe numbering ({VERSE_RANGE})")
         grade = _parse_grade(row["grade"])
         if pd.isna(grade):
             continue
@@ -118,14 +171,17 @@ def _finish(table: pd.DataFrame, path: Path) -> pd.DataFrame:
     return table.astype({"label": "int64", "grade": "float64"})
 
 
-def read_grades(paths: list[str | os.PathLike]) -> pd.DataFrame:
-    """Read and merge grade tables; a wide sheet and a long table must agree where both grade a level."""
+def read_grades(paths: list[str | os.PathLike], sheet_name: str | None = None) -> pd.DataFrame:
+    """Read and merge grade tables; a wide sheet and a long table must agree where both grade a level.
+
+    ``sheet_name`` (config ``dataset.grade_sheet``) picks the sheet of every workbook; without it a
+    workbook's only sheet with grade columns is read.
+    """
     tables = []
     for path in paths:
         path = Path(path)
-        header = _read_sheet(path).columns
-        is_wide = any(_LEVEL_COLUMN.match(str(c)) for c in header)
-        tables.append(read_wide_grades(path) if is_wide else read_long_grades(path))
+        sheet = _read_sheet(path, sheet_name)
+        tables.append(_wide(sheet, path) if _is_wide(sheet.columns) else _long(sheet, path))
     if not tables:
         return pd.DataFrame(columns=GRADE_COLUMNS).astype({"label": "int64", "grade": "float64"})
     merged = tables[0]
