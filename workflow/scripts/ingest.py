@@ -11,7 +11,7 @@ def main(io):
     d = io.params.dataset
     params = IngestParams(mask_convention=d["mask_convention"], centroids=d["centroids"],
                           body_depth_fraction=d["body_depth_fraction"], **io.params.data)
-    manifest, excluded = ingest(io.params.root, params, d.get("grades") or None)
+    manifest, excluded = ingest(io.params.root, params, d.get("grades") or None, d.get("grade_sheet") or None)
     write_table(manifest, io.output.manifest, MANIFEST)
     write_table(excluded, io.output.excluded, EXCLUDED)
     logging.getLogger("spinexai").info("%d vertebrae, %d included, %d exclusion rows",

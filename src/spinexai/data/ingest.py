@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pandas as pd
 from scipy import ndimage
 from tqdm import tqdm
 
-from spinexai.data.discover import SubjectFiles, discover
+from spinexai.data.discover import SubjectFiles, UnusableFile, discover_all
 from spinexai.errors import InputError, look_up_option
 from spinexai.geometry.masks import load_body_labels, load_vertebra_labels
 from spinexai.geometry.spline import fit_spine_curve
@@ -19,7 +21,7 @@ from spinexai.io.centroids import read_centroids
 from spinexai.io.grades import read_grades
 from spinexai.io.nifti import ImageHeader, read_header
 from spinexai.io.tables import EXCLUDED, MANIFEST
-from spinexai.labels import CERVICAL, LEVEL_NAMES, THORACOLUMBAR, spine_order
+from spinexai.labels import CERVICAL, LEVEL_NAMES, THORACOLUMBAR, VERSE_RANGE, is_verse_label, spine_order
 
 log = logging.getLogger(__name__)
 DEFAULT_GRADE_FILES = ("fracture_grading.csv", "fracture_grading.xlsx", "fracture_morphology.csv")
@@ -89,6 +91,7 @@ def _ingest_subject(files: SubjectFiles, grades: pd.DataFrame, params: IngestPar
             "fracture_mask_path": str(files.fracture or "")}
     mask_labels: set[int] = set()
     from_mask: dict[int, np.ndarray] = {}
+    outside: dict[int, list[str]] = {}  # labels outside the VerSe numbering -> where they were found
     labels = header = None
     if files.mask is not None:
         labels, header = load_vertebra_labels(str(files.mask), params.mask_convention)
@@ -100,6 +103,9 @@ def _ingest_subject(files: SubjectFiles, grades: pd.DataFrame, params: IngestPar
             base["mask_resampled"] = True
             log.warning("%s: mask grid differs from the CT grid; patches sample each image on its own grid", files.mask)
         from_mask = mask_centres(labels, header)
+        for label in sorted(k for k in from_mask if not is_verse_label(k)):
+            del from_mask[label]
+            outside[label] = [f"mask label {label} in {files.mask.name} is outside the VerSe numbering ({VERSE_RANGE})"]
         mask_labels = set(from_mask)
 
     centroids: dict[int, np.ndarray] = {}
@@ -107,12 +113,16 @@ def _ingest_subject(files: SubjectFiles, grades: pd.DataFrame, params: IngestPar
     source = "json"
     if files.centroids is not None:
         for c in read_centroids(files.centroids, ct):
-            if c.world is None:
+            if not is_verse_label(c.label):
+                outside.setdefault(c.label, []).append(f"{c.problem} in {files.centroids.name}")
+            elif c.world is None:
                 problems[c.label] = f"{c.problem} ({files.centroids.name})"
             else:
                 centroids[c.label] = c.world
     elif from_mask:
         centroids, source = dict(from_mask), "mask"
+        log.info("%s: no centroid file (%s_seg-subreg_ctd.json in %s); %d vertebrae centred on mask centres "
+                 "(centroid_source 'mask')", files.key, f"sub-{files.subject}{files.entities}", files.mask.parent, len(from_mask))
     sources = {label: source for label in centroids}
     if params.centroids == "body" and labels is not None and centroids:
         if files.body is not None:
@@ -130,7 +140,7 @@ def _ingest_subject(files: SubjectFiles, grades: pd.DataFrame, params: IngestPar
     mine = grades[(grades["subject"] == files.subject) & (grades["series"].isin([files.series, ""]))]
     graded = {int(r.label): r for r in mine.itertuples()}
     rows = []
-    for label in sorted(mask_labels | set(centroids) | set(problems) | set(graded), key=spine_order):
+    for label in sorted(mask_labels | set(centroids) | set(problems) | set(graded) | set(outside), key=spine_order):
         g = graded.get(label)
         grade = -1 if g is None else int(g.grade)
         row = dict(base, label=label, level=LEVEL_NAMES.get(label, str(label)), grade=grade,
@@ -139,7 +149,9 @@ def _ingest_subject(files: SubjectFiles, grades: pd.DataFrame, params: IngestPar
         xyz = centroids.get(label, np.full(3, np.nan))
         row.update(centroid_x=xyz[0], centroid_y=xyz[1], centroid_z=xyz[2])
         in_scan = label in mask_labels or label in centroids or label in problems
-        if label in CERVICAL:
+        if label in outside:
+            reason = "; ".join(outside[label])
+        elif label in CERVICAL:
             reason = "cervical level (C1-C7) is not analysed"
         elif label not in THORACOLUMBAR:
             reason = f"label {label} ({LEVEL_NAMES.get(label, '?')}) is not a thoracolumbar vertebra"
@@ -164,34 +176,66 @@ def _ingest_subject(files: SubjectFiles, grades: pd.DataFrame, params: IngestPar
     return rows
 
 
-def ingest(root: str | Path, params: IngestParams, grade_paths: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def summarise_reasons(reasons: list[str], most: int = 4) -> str:
+    """'3 x reason a; 1 x reason b', most frequent first (ties in first-seen order), at most ``most`` kinds."""
+    counts = Counter(reasons).most_common()
+    text = "; ".join(f"{n} x {reason}" for reason, n in counts[:most])
+    return text + (f"; {sum(n for _, n in counts[most:])} more with {len(counts) - most} other reasons" if len(counts) > most else "")
+
+
+def _same_id(a: str, b: str) -> bool:
+    """Subject IDs equal up to Unicode normalisation (macOS file names are NFD) and surrounding spaces."""
+    return unicodedata.normalize("NFC", a).strip() == unicodedata.normalize("NFC", b).strip()
+
+
+def _unusable_row(u: UnusableFile) -> dict:
+    return {"subject": u.subject, "series": "", "label": -1, "level": "", "stage": "ingest", "file": str(u.path),
+            "reason": f"CT-like file under rawdata cannot be used: {u.reason}"}
+
+
+def ingest(root: str | Path, params: IngestParams, grade_paths: list[str] | None = None,
+           grade_sheet: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build the manifest (one row per vertebra) and the exclusion table of a dataset.
+
+    ``grade_sheet`` (config ``dataset.grade_sheet``) names the sheet to read in workbook grade tables.
 
     Raises:
         InputError: unreadable or inconsistent files, naming the file and the field.
     """
     root = Path(root)
-    subjects = discover(root)
-    grades = read_grades(grade_files(root, grade_paths))
+    subjects, unusable = discover_all(root)
+    for u in unusable:
+        log.info("cannot use %s: %s", u.path, u.reason)
+    if unusable:
+        log.warning("%s: %d CT-like files under rawdata cannot be used (each is in the log and the exclusion table), "
+                    "first: %s: %s", root, len(unusable), unusable[0].path, unusable[0].reason)
+    grades = read_grades(grade_files(root, grade_paths), grade_sheet or None)
     rows: list[dict] = []
-    excluded_subjects: list[dict] = []
+    excluded_subjects: list[dict] = [_unusable_row(u) for u in unusable]
     for files in tqdm(subjects, desc="ingest", unit="subject", mininterval=5):
         subject_rows = _ingest_subject(files, grades, params)
         if not any(r["status"] == "included" for r in subject_rows):
-            reason = "no vertebra included" + (f": {subject_rows[0]['reason']}" if subject_rows else
-                                               ": no centroid file, no mask labels and no grades")
+            reason = "no vertebra included" + (f": {summarise_reasons([r['reason'] for r in subject_rows])}" if subject_rows
+                                               else ": no centroid file, no mask labels and no grades")
             excluded_subjects.append({"subject": files.subject, "series": files.series, "label": -1, "level": "",
                                       "stage": "ingest", "file": str(files.ct), "reason": reason})
         rows += subject_rows
     known = {f.subject for f in subjects}
     for subject in sorted(set(grades["subject"]) - known):
         src = grades.loc[grades["subject"] == subject, "source"].iloc[0]
+        unusable_ct = [u for u in unusable if _same_id(u.subject, subject)]
+        reason = ("graded subject's CT cannot be used: " + "; ".join(f"{u.path.name}: {u.reason}" for u in unusable_ct)
+                  if unusable_ct else "graded subject has no CT in rawdata")
         excluded_subjects.append({"subject": subject, "series": "", "label": -1, "level": "", "stage": "ingest",
-                                  "file": src.split(":")[0], "reason": "graded subject has no CT in rawdata"})
+                                  "file": src.split(":")[0], "reason": reason})
     manifest = pd.DataFrame(rows, columns=MANIFEST.names)
     vert_excl = manifest[manifest["status"] == "excluded"].assign(stage="ingest", file=manifest["ct_path"])
     excluded = pd.concat([vert_excl[EXCLUDED.names], pd.DataFrame(excluded_subjects, columns=EXCLUDED.names)],
                          ignore_index=True)
+    from_mask = manifest[manifest["centroid_source"] == "mask"]
+    if len(from_mask):
+        log.warning("%s: %d subjects have no centroid file; %d of their vertebrae are centred on mask centres "
+                    "(manifest column centroid_source = 'mask')", root, from_mask["subject"].nunique(), len(from_mask))
     if (manifest["status"] == "included").sum() == 0:
         log.warning("%s: no vertebra was included; see the exclusion table", root)
     return manifest, excluded

@@ -74,7 +74,8 @@ MANIFEST = TableSchema(
         _c("centroid_y", "float64", "reformatting centre, world y (RAS)", "mm"),
         _c("centroid_z", "float64", "reformatting centre, world z (RAS)", "mm"),
         _c("centroid_source", "string", "json (file as given), mask_body (body mask), "
-                                        "mask_estimate (anterior part of the vertebra mask), mask (whole-vertebra mask)"),
+                                        "mask_estimate (anterior part of the vertebra mask), mask (whole-vertebra mask centre: "
+                                        "the subject has no centroid file)"),
         _c("truth_path", "string", "ground-truth morphometry JSON (synthetic cohort), empty for real data"),
         _c("fracture_mask_path", "string", "ground-truth fracture region mask (synthetic cohort), empty otherwise"),
     ) + _STATUS,
@@ -82,7 +83,8 @@ MANIFEST = TableSchema(
 
 EXCLUDED = TableSchema(
     "excluded", "results/data/excluded.parquet",
-    "One row per excluded vertebra (label >= 1) or subject (label -1), with the stage that excluded it.",
+    "One row per excluded vertebra (label >= 1), subject or unusable CT-like file under rawdata (label -1), "
+    "with the stage that excluded it.",
     _VERTEBRA_KEYS + (
         _c("stage", "string", "'ingest' or 'reformat'"),
         _c("reason", "string", "why it was excluded"),

@@ -144,8 +144,10 @@ class Report:
         m, p = self.manifest, self.patches
         included = p[p["status"] == "included"] if p is not None else m[m["status"] == "included"]
         summary = pd.DataFrame({
-            "": ["subjects", "vertebrae found", "vertebrae included (patches)", "fractured (included)"],
-            "count": [m["subject"].nunique(), len(m), len(included), int(included["fracture"].sum())],
+            "": ["subjects", "vertebrae found", "vertebrae included (patches)", "fractured (included)",
+                 "vertebrae centred on mask centres (no centroid file)"],
+            "count": [m["subject"].nunique(), len(m), len(included), int(included["fracture"].sum()),
+                      int((m["centroid_source"] == "mask").sum()) if "centroid_source" in m else 0],
         })
         grades = included["grade"].map(lambda g: f"G{g}" if g >= 0 else "ungraded").value_counts().sort_index()
         section.blocks.append(Block(text=f"Dataset kind: {self.cfg.get('dataset', {}).get('kind', '?')}; fracture = "
