@@ -1,5 +1,7 @@
 """The shared training engine: resume after a kill gives the uninterrupted result, early stopping."""
 
+import logging
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -61,6 +63,19 @@ def test_resume_after_a_kill_matches_an_uninterrupted_run(tmp_path, cyclic):
         torch.testing.assert_close(resumed.model.state_dict()[key], value, rtol=0, atol=0)
     assert [h["val_acc"] for h in history] == [h["val_acc"] for h in history_b]
     assert straight.best_epoch == resumed.best_epoch
+
+
+def test_resume_is_logged_with_the_stage_and_epoch(tmp_path, caplog):
+    state_dir = tmp_path / "results" / "classifier3d" / "fold2" / "state" / "0123456789abcdef"
+    with pytest.raises(Killed):
+        _run(state_dir, kill_at=11)
+    with caplog.at_level(logging.INFO, logger="spinexai.train"):
+        _run(state_dir)
+    assert "resuming training stage classifier3d/fold2 at epoch 2 of 6 from" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="spinexai.train"):
+        _run(state_dir)
+    assert "resuming training stage classifier3d/fold2 at epoch 6 of 6 (already finished)" in caplog.text
 
 
 def test_same_seed_same_weights(tmp_path):

@@ -28,6 +28,7 @@ from spinexai.io.tables import FOLDS, PATCHES, read_table
 from spinexai.prototypes.data import ImageSet, graded_rows, image_set, split_rows
 from spinexai.prototypes.params import ProtoParams
 from spinexai.train import Engine, EngineConfig, pick_device
+from spinexai.train.engine import stage_name
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def run_stage(model: torch.nn.Module, state_dir: Path, device: torch.device, opt
     if done.exists():
         state = torch.load(done, map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
+        log.info("reusing finished stage %s (%d epochs) from %s", stage_name(state_dir), len(state["history"].get("epoch", [])), done)
         return pd.DataFrame(state["history"])
     engine = Engine(model, optimizer, config, state_dir, device, scheduler)
     history = pd.DataFrame(engine.fit(batches, loss_fn, evaluate))

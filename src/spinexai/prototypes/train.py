@@ -121,6 +121,8 @@ class FoldTrainer:
             state = torch.load(done, map_location=self.device, weights_only=True)
             self.model.load_state_dict(state["model"])
             self.history.append(pd.DataFrame(state["history"]))
+            log.info("fold %d: reusing finished stage %s (%d epochs) from %s", self.fold, name,
+                     len(state["history"].get("epoch", [])), done)
             return float(state["class_f1"])
         optimizer = torch.optim.Adam(optimizer_groups)
         engine = Engine(self.model, optimizer, EngineConfig(epochs, patience or epochs + 1, self.params.seed + 1000 * self.fold + index,
@@ -178,6 +180,7 @@ class FoldTrainer:
         if done.exists():
             state = torch.load(done, map_location=self.device, weights_only=True)
             self.model.load_state_dict(state["model"])
+            log.info("fold %d: reusing finished stage push%d (prototype projection) from %s", self.fold, cycle, done)
             return pd.DataFrame(state["projection"])
         projection = push_prototypes(self.model, self.train.x, self.train.y, self.params.batch_size)
         with atomic_path(done) as tmp:

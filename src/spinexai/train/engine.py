@@ -13,6 +13,7 @@ import copy
 import logging
 import math
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,15 @@ def pick_device(preference: str = "auto") -> torch.device:
 
 def epoch_seed(seed: int, epoch: int) -> int:
     return (int(seed) * 1_000_003 + int(epoch) * 7919) % (2**63 - 1)
+
+
+def stage_name(state_dir: str | os.PathLike) -> str:
+    """A training stage's name for the log, from its state folder (see :attr:`Engine.stage`)."""
+    parts = Path(state_dir).parts
+    if "results" in parts:
+        parts = parts[len(parts) - parts[::-1].index("results"):]
+    kept = [p for p in parts if p not in ("state", "/") and not re.fullmatch(r"[0-9a-f]{16}", p)]
+    return "/".join(kept[-4:]) or str(state_dir)
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,12 @@ class Engine:
         self.start_epoch = 0
 
     @property
+    def stage(self) -> str:
+        """The stage's name for the log: its state path without 'results', 'state' and parameter hashes
+        (``results/prototypes/a/fold0/state/<hash>/warm`` -> ``prototypes/a/fold0/warm``)."""
+        return stage_name(self.state_dir)
+
+    @property
     def last_path(self) -> Path:
         return self.state_dir / "last.pt"
 
@@ -97,7 +113,9 @@ class Engine:
         self.best_value, self.best_epoch = float(state["best_value"]), int(state["best_epoch"])
         self.best_state, self.bad_epochs = state["best_state"], int(state["bad_epochs"])
         self.start_epoch = int(state["epoch"]) + 1
-        log.info("resumed from %s at epoch %d", self.last_path, self.start_epoch)
+        stopped = " (already finished)" if self.start_epoch >= self.config.epochs or self.bad_epochs >= self.config.patience else ""
+        log.info("resuming training stage %s at epoch %d of %d%s from %s", self.stage, self.start_epoch, self.config.epochs,
+                 stopped, self.last_path)
         return True
 
     def fit(self, batches: Callable[[int, torch.Generator], Iterable[Any]],
