@@ -232,3 +232,15 @@ def test_missing_centroid_file_is_said_in_the_log_and_the_manifest(dataset, capl
     assert set(mine.centroid_source) == {"mask"} and set(manifest[manifest.subject != SUB].centroid_source) <= {"json", ""}
     assert "1 subjects have no centroid file" in caplog.text and "centred on mask centres" in caplog.text
     assert f"{SUB}: no centroid file (sub-{SUB}_seg-subreg_ctd.json" in caplog.text
+
+
+def test_report_counts_vertebrae_centred_on_mask_centres(dataset, tmp_path):
+    from spinexai.io.tables import MANIFEST, write_table
+    from spinexai.report.build import Report, ReportInputs
+
+    _no_centroid_file(dataset)
+    manifest, _ = ingest(dataset, IngestParams())
+    write_table(manifest, tmp_path / "manifest.parquet", MANIFEST)
+    report = Report(ReportInputs(results=tmp_path, config={}, manifest=tmp_path / "manifest.parquet"), tmp_path / "report")
+    summary = report.dataset_section().blocks[0].table.set_index("")["count"]
+    assert summary["vertebrae centred on mask centres (no centroid file)"] == (manifest.centroid_source == "mask").sum() > 0
