@@ -188,7 +188,10 @@ CLASSIFIER_SUMMARY = TableSchema(
 MORPHOMETRY = TableSchema(
     "morphometry", "results/morphometry/heights.parquet",
     "Six-point morphometry measured on the vertebral-body mask in each vertebra's mid-sagittal reformation "
-    "(10%, 50%, 90% of the body depth from the front), with the Genant reading from the vertebra's own heights.",
+    "(10%, 50%, 90% of the body depth from the front), with the Genant reading against expected heights: the largest "
+    "own height, or, when that lies 15% or more below the nearest unfractured neighbours' largest (same subject, "
+    "within 3 levels, unfractured by their own-height reading: a uniform crush), those neighbours' heights scaled by "
+    "level (spinexai.genant.expected_heights).",
     (
         _c("subject", "string", "subject ID"), _c("label", "int64", "VerSe label"), _c("level", "string", "level name"),
         _c("grade", "int64", "Genant grade of the grade table (-1 unknown)"),
@@ -197,9 +200,13 @@ MORPHOMETRY = TableSchema(
         _c("ha", "float64", "anterior height", "mm"), _c("hm", "float64", "middle height", "mm"),
         _c("hp", "float64", "posterior height", "mm"),
         _c("apr", "float64", "ha / hp"), _c("mpr", "float64", "hm / hp"), _c("mar", "float64", "hm / ha"),
-        _c("genant_grade", "float64", "Genant grade from the largest loss against the largest own height (NaN unmeasured)"),
+        *(_c(f"expected_h{p}", "float64", f"expected {name} height of the Genant reading", "mm")
+          for p, name in zip("amp", ("anterior", "middle", "posterior"), strict=True)),
+        _c("expected_source", "string", "'own' (largest own height) or 'neighbours' (nearest unfractured neighbours' "
+                                        "heights scaled by level); empty when unmeasured"),
+        _c("genant_grade", "float64", "Genant grade from the largest loss against the expected heights (NaN unmeasured)"),
         _c("genant_morphology", "string", "wedge / biconcave / crush / normal from the same reading"),
-        _c("genant_loss", "float64", "the largest relative height loss"),
+        _c("genant_loss", "float64", "the largest relative height loss, 1 - h / expected"),
         *(_c(f"{e}_{p}_{a}", "float64", f"{'superior' if e == 'sup' else 'inferior'} endplate point, "
                                         f"{dict(a='anterior', m='middle', p='posterior')[p]}, world {a} (RAS)", "mm")
           for e in ("sup", "inf") for p in "amp" for a in "xyz"),
@@ -233,7 +240,11 @@ KEYPOINT_PREDICTIONS = TableSchema(
      _c("interval_mm", "float64", "mean half-width of the keypoints' quantile intervals at keypoints.interval", "mm"),
      _c("ha", "float64", "anterior height from the predicted points", "mm"),
      _c("hm", "float64", "middle height from the predicted points", "mm"),
-     _c("hp", "float64", "posterior height from the predicted points", "mm"))
+     _c("hp", "float64", "posterior height from the predicted points", "mm"),
+     *(_c(f"expected_h{p}", "float64", f"expected {name} height of the fuzzy Genant reading, from the predicted heights "
+                                       "(own largest, or the nearest unfractured neighbours' scaled by level)", "mm")
+       for p, name in zip("amp", ("anterior", "middle", "posterior"), strict=True)),
+     _c("expected_source", "string", "'own' or 'neighbours' (spinexai.genant.expected_heights on the predicted heights)"))
     + tuple(_c(f"interval_{e}_{q}_mm", "float64", f"half-width of the {'superior' if e == 'sup' else 'inferior'} "
                                                  f"{dict(a='anterior', m='middle', p='posterior')[q]} point's quantile "
                                                  "interval (larger of its two coordinates)", "mm")

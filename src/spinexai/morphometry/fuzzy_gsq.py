@@ -37,14 +37,24 @@ def _normalise(x: torch.Tensor) -> torch.Tensor:
 
 
 def losses_from_heights(heights: torch.Tensor, expected: torch.Tensor | None = None) -> torch.Tensor:
-    """Relative height losses ``(..., 3)`` against expected heights (default: the largest own height)."""
-    reference = heights.amax(-1, keepdim=True) if expected is None else expected
+    """Relative height losses ``(..., 3)`` against expected heights.
+
+    The largest own height is the default, and stands in wherever ``expected`` is NaN (the 'own' source of
+    ``genant.expected_heights``), so a batch can mix both sources and gradients reach the own maximum.
+    """
+    own = heights.amax(-1, keepdim=True)
+    if expected is None:
+        reference = own
+    else:
+        expected = torch.as_tensor(expected, dtype=heights.dtype, device=heights.device)
+        reference = torch.where(torch.isnan(expected), own, expected)
     return (1.0 - heights / reference).clamp(0.0, 1.0)
 
 
 def fuzzy_genant(heights: torch.Tensor, expected: torch.Tensor | None = None,
                  temperature: float = 0.02) -> FuzzyReading:
-    """Grade and morphology memberships from heights ``(..., 3)`` = (ha, hm, hp)."""
+    """Grade and morphology memberships from heights ``(..., 3)`` = (ha, hm, hp) and expected heights
+    (``(..., 3)``, NaN = the largest own height; see ``losses_from_heights``)."""
     losses = losses_from_heights(heights, expected)
     loss = losses.amax(-1)
     above = [_gt(loss, b, temperature) for b in GRADE_BOUNDS]
