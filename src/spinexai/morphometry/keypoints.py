@@ -5,6 +5,11 @@ six endplate points (centre and scale per coordinate, RLE with a RealNVP residua
 for grade and morphology. The fuzzy Genant rule turns the predicted points into grade and morphology
 memberships; XVFA's loss (eq. 8) weighs RLE, the keypoint-based and the image-based cross-entropy
 with ``(rle, kps, img)`` weights, so one code path trains every ablation arm.
+
+The fuzzy rule reads heights against expected heights per vertebra (``genant.expected_heights``): NaN
+means the vertebra's own largest (predicted) height; otherwise its nearest unfractured neighbours'
+heights scaled by level. Training takes them from the mask-derived heights table, prediction from the
+predicted heights of the subject's other vertebrae (see ``predicted_expected``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from torch import nn
 from spinexai.config import ConfigSection
 from spinexai.data.tensors import load_sagittal_stack
 from spinexai.errors import InputError
+from spinexai.genant import expected_heights_table
 from spinexai.io.nifti import read_header
 from spinexai.metrics import youden_metrics
 from spinexai.models.encoder import UNetEncoder
@@ -117,6 +123,31 @@ def normalised_targets(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return targets, half_fov
 
 
+def mask_expected(rows: pd.DataFrame) -> np.ndarray:
+    """Expected heights ``(N, 3)`` of the mask-derived reading for training: the neighbours' heights where
+    the heights table took them, NaN (the model's own largest height) where it took the vertebra's own."""
+    expected = rows[["expected_ha", "expected_hm", "expected_hp"]].to_numpy(np.float32, copy=True)
+    expected[rows["expected_source"].to_numpy() != "neighbours"] = np.nan
+    return expected
+
+
+def predicted_expected(rows: pd.DataFrame, heights: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Expected heights ``(N, 3)`` (NaN = own) and sources from predicted heights ``(N, 3)`` of ``rows``.
+
+    Prediction reads the neighbours' predicted heights, not their mask-derived ones: the keypoint model
+    stands in for the masks (XVFA reads radiographs without them), so a test vertebra's reading uses no
+    mask, and the whole subject is in one split (patient-level folds), so its neighbours are predicted too.
+    The mask-derived reading is the separate reference row of the heights table.
+    """
+    frame = pd.DataFrame({"subject": rows["subject"].to_numpy(), "label": rows["label"].to_numpy(),
+                          "ha": heights[:, 0], "hm": heights[:, 1], "hp": heights[:, 2]})
+    table = expected_heights_table(frame)
+    expected = table[["expected_ha", "expected_hm", "expected_hp"]].to_numpy(np.float32, copy=True)
+    sources = table["expected_source"].tolist()
+    expected[np.array(sources) != "neighbours"] = np.nan
+    return expected, sources
+
+
 def class_weights(labels: np.ndarray, n_classes: int, scheme: str) -> torch.Tensor:
     """Per-class loss weights from the training labels (-1 = unknown, ignored)."""
     counts = np.bincount(labels[labels >= 0], minlength=n_classes).astype(float)
@@ -133,11 +164,13 @@ def heights_mm(points: torch.Tensor, half_fov: torch.Tensor) -> torch.Tensor:
     return (points[..., :3, :] - points[..., 3:, :]).norm(dim=-1) * half_fov[..., None]
 
 
-def probabilities(out: dict[str, torch.Tensor], points: torch.Tensor, half_fov: torch.Tensor, weights, temperature: float
-                  ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Grade and morphology probabilities of the arm: keypoint-based, image-based or their product."""
+def probabilities(out: dict[str, torch.Tensor], points: torch.Tensor, half_fov: torch.Tensor, weights, temperature: float,
+                  expected: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Grade and morphology probabilities of the arm: keypoint-based, image-based or their product.
+
+    ``expected``: (N, 3) expected heights in mm for the fuzzy rule (NaN or None: the own largest height)."""
     _, kps, img = weights
-    reading = fuzzy_genant(heights_mm(points, half_fov), temperature=temperature)
+    reading = fuzzy_genant(heights_mm(points, half_fov), expected, temperature=temperature)
     p_img_grade, p_img_morph = out["grade_logits"].softmax(-1), out["morph_logits"].softmax(-1)
     if img > 0 and kps == 0:
         return p_img_grade, p_img_morph
@@ -148,13 +181,14 @@ def probabilities(out: dict[str, torch.Tensor], points: torch.Tensor, half_fov: 
 
 
 def xvfa_loss(net: KeypointNet, out: dict, target: torch.Tensor, half_fov: torch.Tensor, grade: torch.Tensor,
-              morph: torch.Tensor, weights, params: KeypointParams, w_grade: torch.Tensor, w_morph: torch.Tensor
-              ) -> torch.Tensor:
-    """lambda_rle * RLE + class-weighted cross-entropy of the keypoint-based and image-based predictions."""
+              morph: torch.Tensor, weights, params: KeypointParams, w_grade: torch.Tensor, w_morph: torch.Tensor,
+              expected: torch.Tensor | None = None) -> torch.Tensor:
+    """lambda_rle * RLE + class-weighted cross-entropy of the keypoint-based and image-based predictions
+    (the fuzzy rule against ``expected`` heights, (N, 3) mm, NaN or None: the own largest height)."""
     lam_rle, lam_kps, lam_img = weights
     loss = lam_rle * rle_loss(target, out["mu"].float(), out["log_sigma"].float(), net.flow, params.rle_base)
     if lam_kps > 0:
-        reading = fuzzy_genant(heights_mm(out["mu"].float(), half_fov), temperature=params.temperature)
+        reading = fuzzy_genant(heights_mm(out["mu"].float(), half_fov), expected, temperature=params.temperature)
         loss = loss + lam_kps * (_nll(reading.grade.clamp_min(1e-6).log(), grade, w_grade)
                                  + _nll(reading.morphology.clamp_min(1e-6).log(), morph, w_morph))
     if lam_img > 0:
@@ -180,6 +214,7 @@ class FoldData:
     half_fov: torch.Tensor
     grade: torch.Tensor
     morph: torch.Tensor
+    expected: torch.Tensor  # (N, 3) mm from the mask-derived heights table, NaN = own (see mask_expected)
 
 
 def fold_data(rows: pd.DataFrame, params: KeypointParams, device: torch.device) -> FoldData:
@@ -187,7 +222,8 @@ def fold_data(rows: pd.DataFrame, params: KeypointParams, device: torch.device) 
     return FoldData(rows, load_sagittal_stack(rows, params.input_size, device),
                     torch.as_tensor(target, device=device), torch.as_tensor(half_fov, dtype=torch.float32, device=device),
                     torch.as_tensor(rows["grade"].to_numpy(np.int64, copy=True), device=device),
-                    torch.as_tensor(rows["morph_class"].to_numpy(np.int64, copy=True), device=device))
+                    torch.as_tensor(rows["morph_class"].to_numpy(np.int64, copy=True), device=device),
+                    torch.as_tensor(mask_expected(rows), device=device))
 
 
 def split_keypoint_rows(rows: pd.DataFrame, folds: pd.DataFrame, fold: int) -> dict[str, pd.DataFrame]:
@@ -240,12 +276,13 @@ def train_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm:
     def loss_fn(net, batch):
         idx, x, epoch = batch
         return xvfa_loss(net, net(x), train.target[idx], train.half_fov[idx], train.grade[idx], train.morph[idx],
-                         warm if epoch < params.warmup_epochs else weights, params, w_grade, w_morph)
+                         warm if epoch < params.warmup_epochs else weights, params, w_grade, w_morph, train.expected[idx])
 
     def evaluate(net):
         with torch.no_grad():
             out = forward_batched(net, val.x, params.batch_size)
-            loss = xvfa_loss(net, out, val.target, val.half_fov, val.grade, val.morph, weights, params, w_grade, w_morph)
+            loss = xvfa_loss(net, out, val.target, val.half_fov, val.grade, val.morph, weights, params, w_grade, w_morph,
+                             val.expected)
             error = ((out["mu"].float() - val.target).norm(dim=-1) * val.half_fov[:, None]).mean()
         return {"loss": float(loss), "point_error_mm": float(error)}
 
@@ -270,12 +307,15 @@ def evaluate_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, a
         if not len(data.rows):
             continue
         out = forward_batched(model, data.x, params.batch_size)
-        grade_p, morph_p = probabilities(out, out["mu"], data.half_fov, weights, params.temperature)
+        h_pred = heights_mm(out["mu"], data.half_fov)
+        expected_np, sources = predicted_expected(data.rows, h_pred.cpu().numpy())
+        expected = torch.as_tensor(expected_np, device=device)
+        grade_p, morph_p = probabilities(out, out["mu"], data.half_fov, weights, params.temperature, expected)
         draws = sample_keypoints(out["mu"], out["log_sigma"], model.flow, params.samples, params.rle_base, generator)
         lo = (draws - out["mu"][None]).abs().quantile(params.interval, dim=0)  # (N, 6, 2) normalised half-widths
         mm = data.half_fov[:, None]
         error = (out["mu"] - data.target).norm(dim=-1) * mm
-        h_pred = heights_mm(out["mu"], data.half_fov)
+        shown = np.where(np.isnan(expected_np), h_pred.amax(-1, keepdim=True).cpu().numpy(), expected_np)
         frame = data.rows[["subject", "label", "level", "grade", "morphology"]].assign(
             fold=fold, arm=arm, split=split,
             p_fracture=(1 - grade_p[:, 0]).cpu().numpy(), p_moderate=grade_p[:, 2:].sum(-1).cpu().numpy(),
@@ -283,10 +323,13 @@ def evaluate_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, a
             predicted_morphology=[MORPHOLOGIES[i] for i in morph_p.argmax(-1).cpu().tolist()],
             point_error_mm=error.mean(-1).cpu().numpy(), interval_mm=(lo.mean(dim=(1, 2)) * data.half_fov).cpu().numpy(),
             ha=h_pred[:, 0].cpu().numpy(), hm=h_pred[:, 1].cpu().numpy(), hp=h_pred[:, 2].cpu().numpy(),
+            expected_ha=shown[:, 0], expected_hm=shown[:, 1], expected_hp=shown[:, 2], expected_source=sources,
             **{f"interval_{name}_mm": (lo[:, k].amax(-1) * data.half_fov).cpu().numpy() for k, name in enumerate(POINTS)})
         predictions.append(frame)
         graded = data.rows["grade"].to_numpy() >= 0
-        sampled = [probabilities(out, draws[s], data.half_fov, weights, params.temperature)[0] for s in range(len(draws))]
+        # Draws keep the mean prediction's neighbour references (a draw's own-source rows still read its own maximum).
+        sampled = [probabilities(out, draws[s], data.half_fov, weights, params.temperature, expected)[0]
+                   for s in range(len(draws))]
         for task, bound in TASKS.items():
             y = data.rows["grade"].to_numpy()[graded] >= bound
             p_mean = grade_p[:, bound:].sum(-1).cpu().numpy()[graded]
