@@ -8,10 +8,14 @@ import pandas as pd
 from spinexai.prototypes.params import resolved_arm
 from spinexai.counterfactual.params import stage_section
 
-from spinexai.config import validate_config
+from snakemake.logging import logger
+
+from spinexai.config import explanation_grids, validate_config
 
 
 validate_config(config, workflow.source_path("../config/schema.yaml"))
+for _warning in explanation_grids(config):
+    logger.warning(f"warning: {_warning}")
 
 RESULTS = "results"
 DATA = f"{RESULTS}/data"
@@ -102,6 +106,14 @@ PROTO_FOLD = f"{PROTO}/{{arm}}/fold{{fold}}"
 def proto_arm_params(wildcards):
     """The section as this arm trains with it, so editing one arm reruns only that arm."""
     return resolved_arm(config["prototypes"], wildcards.arm)
+
+
+def proto_init_model(wildcards):
+    """The same fold's model of the arm named by prototypes.init_from, for a prototype arm; else none."""
+    arm = resolved_arm(config["prototypes"], wildcards.arm)
+    if arm["model"] != "protoverse" or not arm.get("init_from"):
+        return []
+    return f"{PROTO}/{arm['init_from']}/fold{wildcards.fold}/model.pt"
 
 
 def proto_fold_files(name, arms=PROTO_ARMS):

@@ -10,6 +10,7 @@ rule train_prototypes:
     input:
         patches=f"{DATA}/patches.parquet",
         folds=f"{DATA}/folds.parquet",
+        init=proto_init_model,
     output:
         model=f"{PROTO_FOLD}/model.pt",
         history=f"{PROTO_FOLD}/history.parquet",

@@ -54,3 +54,30 @@ def validate_config(config: dict, schema_path: str | Path) -> dict:
                 lines.append(f"config key '{key}': {err.message}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
     return config
+
+
+MIN_GRID_2D = 7       # the paper's 224^2 through VGG-11's five pools
+MAX_CELL_3D_MM = 8.0  # the paper's 64^3 at 1 mm through three pools
+
+
+def explanation_grids(config: dict) -> list[str]:
+    """Warnings for explanation grids too coarse to localise (issue: a 2 x 2 latent grid puts every peak
+    on the corner shared by its cells); raises :class:`ConfigError` for a grid that cannot exist."""
+    warnings = []
+    proto = config.get("prototypes", {})
+    size, pools = proto.get("input_size", 224), proto.get("pools", 5)
+    grid = size // 2 ** pools
+    if grid < 1 or size % 2 ** pools:
+        raise ConfigError(f"config key 'prototypes.input_size': {size} is not divisible by 2**pools = {2 ** pools}")
+    if grid < MIN_GRID_2D:
+        warnings.append(f"prototypes: latent grid {grid} x {grid} (input_size {size}, pools {pools}) is coarser than the "
+                        f"paper's {MIN_GRID_2D} x {MIN_GRID_2D}: prototype heatmaps and CAMs cannot localise")
+    cls = config.get("classifier3d", {})
+    size, pools, crop = cls.get("input_size", 64), cls.get("pools", 3), cls.get("crop", 64)
+    if size % 2 ** pools:
+        raise ConfigError(f"config key 'classifier3d.input_size': {size} is not divisible by 2**pools = {2 ** pools}")
+    cell = crop / size * 2 ** pools
+    if cell > MAX_CELL_3D_MM:
+        warnings.append(f"classifier3d: dissected units sit on {cell:g} mm cells (crop {crop}, input_size {size}, pools "
+                        f"{pools}); coarser than the paper's {MAX_CELL_3D_MM:g} mm, concepts cannot be told apart")
+    return warnings

@@ -34,6 +34,7 @@ class ClassifierParams(ConfigSection):
     crop: int = 64  # voxels (1 mm) cut from the centre of the 96^3 patch
     input_size: int = 64  # network input edge; below ``crop`` the crop is averaged down
     width: int = 32  # encoder width; 32 gives 512 units in the last block
+    pools: int = 3  # encoder max-pools (the paper's 3); units sit on a grid of input_size / 2**pools cells
     head: str = "pool"
     dropout: float = 0.3
     epochs: int = 500
@@ -41,6 +42,7 @@ class ClassifierParams(ConfigSection):
     batch_size: int = 32
     lr: float = 1e-3
     threshold: float = 0.5
+    monitor: str = "auc"  # validation metric that keeps the best epoch (the paper: f1 at the threshold)
     seed: int = 0
     device: str = "auto"
     augment: dict = field(default_factory=dict)
@@ -87,12 +89,12 @@ def predict(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 64) -> np
 
 
 def build_model(params: ClassifierParams) -> FractureClassifier:
-    return FractureClassifier(3, 1, params.width, params.head, params.dropout)
+    return FractureClassifier(3, 1, params.width, params.head, params.dropout, params.pools)
 
 
 def train_fold(patches: pd.DataFrame, folds: pd.DataFrame, fold: int, params: ClassifierParams,
                state_dir: str | Path) -> tuple[dict, pd.DataFrame]:
-    """Train one fold; returns (best-F1 state dict, per-epoch history)."""
+    """Train one fold; returns (the state dict of the best epoch by ``params.monitor``, per-epoch history)."""
     device = pick_device(params.device)
     parts = split_rows(patches, folds, fold)
     torch.manual_seed(params.seed)
@@ -104,7 +106,7 @@ def train_fold(patches: pd.DataFrame, folds: pd.DataFrame, fold: int, params: Cl
              int(y_train.sum()), len(y_val), device)
     model = build_model(params).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=params.lr)
-    engine = Engine(model, optimizer, EngineConfig(params.epochs, params.patience, params.seed + fold, "f1"),
+    engine = Engine(model, optimizer, EngineConfig(params.epochs, params.patience, params.seed + fold, params.monitor),
                     state_dir, device)
     augment = AugmentParams.from_dict(params.augment)
 

@@ -17,7 +17,8 @@ def main(io):
     rows = graded_rows(read_table(io.input.patches, PATCHES), params.grades)
     folds = read_table(io.input.folds, FOLDS)
     state = state_dir_for(io.params.state_root, params, rows, folds)
-    best, history = train_prototype_fold(rows, folds, int(io.wildcards.fold), params, state)
+    init = getattr(io.input, "init", None) or None  # prototypes.init_from: the same fold's baseline model
+    best, history = train_prototype_fold(rows, folds, int(io.wildcards.fold), params, state, init)
     write_table(history, io.output.history, PROTO_HISTORY)
     with atomic_path(io.output.model) as tmp:
         torch.save(best, tmp)

@@ -19,15 +19,16 @@ class FractureClassifier(nn.Module):
         head: ``"pool"`` (global average pooling, dropout, linear) or ``"conv"`` (the reference code's
             1x1 convolution, pooling and a two-layer MLP).
         dropout: dropout before the last linear layer (0.3 in the paper).
+        pools: the encoder's max-pools (3 in the paper; fewer give a finer grid of units).
 
     ``forward`` returns logits ``(B,)``; ``features`` returns the unit activations ``(B, C, ...)``.
     """
 
     def __init__(self, spatial_dims: int = 3, in_channels: int = 1, width: int = 32, head: str = "pool",
-                 dropout: float = 0.3) -> None:
+                 dropout: float = 0.3, pools: int = 3) -> None:
         super().__init__()
         look_up_option(head, ("pool", "conv"), field="classifier.head")
-        self.encoder = UNetEncoder(spatial_dims, in_channels, width)
+        self.encoder = UNetEncoder(spatial_dims, in_channels, width, pools)
         c = self.encoder.out_channels
         pool = nn.AdaptiveAvgPool3d(1) if spatial_dims == 3 else nn.AdaptiveAvgPool2d(1)
         if head == "pool":

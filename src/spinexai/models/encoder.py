@@ -1,8 +1,9 @@
 """The encoder half of a Models-Genesis 3D U-Net (Zhou et al. 2019), for 2D or 3D inputs.
 
 Blocks (in -> w -> 2w), (2w -> 2w -> 4w), (4w -> 4w -> 8w), (8w -> 8w -> 16w) of 3^d convolution,
-batch norm and ReLU, max-pooling after the first three. With ``width=32`` the last block has the
-512 units that network dissection studies.
+batch norm and ReLU, max-pooling after the first three (``pools`` < 3 keeps only the first ones, for a
+finer grid of units at a downsampled input). With ``width=32`` the last block has the 512 units that
+network dissection studies.
 """
 
 from __future__ import annotations
@@ -26,13 +27,16 @@ class UNetEncoder(nn.Module):
         spatial_dims: 2 or 3.
         in_channels: input channels.
         width: channels after the first convolution (32 in Models Genesis; the last block has 16x).
+        pools: max-pools, after the first ``pools`` blocks (Models Genesis: 3).
 
-    Input ``(B, in_channels, *spatial)`` with spatial sizes divisible by 8; output
-    ``(B, 16 * width, *spatial / 8)``.
+    Input ``(B, in_channels, *spatial)`` with spatial sizes divisible by ``2 ** pools``; output
+    ``(B, 16 * width, *spatial / 2 ** pools)``.
     """
 
-    def __init__(self, spatial_dims: int = 3, in_channels: int = 1, width: int = 32) -> None:
+    def __init__(self, spatial_dims: int = 3, in_channels: int = 1, width: int = 32, pools: int = 3) -> None:
         super().__init__()
+        if not 0 <= pools <= 3:
+            raise ValueError(f"pools must be 0-3, got {pools}")
         w = width
         pool = Pool["MAX", spatial_dims]
         self.blocks = nn.ModuleList([
@@ -43,10 +47,11 @@ class UNetEncoder(nn.Module):
         ])
         self.pool = pool(kernel_size=2)
         self.out_channels = 16 * w
+        self.pools = pools
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for i, block in enumerate(self.blocks):
             x = block(x)
-            if i < 3:
+            if i < self.pools:
                 x = self.pool(x)
         return x

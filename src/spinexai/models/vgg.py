@@ -20,15 +20,22 @@ VGG11 = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")
 
 class VGG11Features(nn.Module):
     """``features``: the conv/ReLU/max-pool stack; ``width`` scales the channels (64 is VGG-11 itself).
-    ``batch_norm`` adds a BatchNorm2d after each convolution (torchvision's ``vgg11_bn`` layout)."""
+    ``batch_norm`` adds a BatchNorm2d after each convolution (torchvision's ``vgg11_bn`` layout).
+    ``pools`` keeps the first max-pools (VGG-11: 5) and puts an identity in place of the others, so a
+    smaller input gets the same latent grid (56^2 with 3 pools: 7 x 7 as 224^2 with 5) and the layer
+    indices stay torchvision's."""
 
-    def __init__(self, in_channels: int = 3, width: int = 64, batch_norm: bool = False) -> None:
+    def __init__(self, in_channels: int = 3, width: int = 64, batch_norm: bool = False, pools: int = 5) -> None:
         super().__init__()
+        if not 1 <= pools <= 5:
+            raise ValueError(f"pools must be 1-5, got {pools}")
         layers: list[nn.Module] = []
         channels = in_channels
+        seen = 0
         for item in VGG11:
             if item == "M":
-                layers.append(nn.MaxPool2d(2, 2))
+                seen += 1
+                layers.append(nn.MaxPool2d(2, 2) if seen <= pools else nn.Identity())
             else:
                 out = max(1, int(item) * width // 64)
                 norm = [nn.BatchNorm2d(out)] if batch_norm else []
@@ -44,6 +51,7 @@ class VGG11Features(nn.Module):
         self.in_channels = in_channels
         self.width = width
         self.batch_norm = batch_norm
+        self.pools = pools
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)
@@ -58,10 +66,11 @@ class VGG11Features(nn.Module):
         return self
 
     def taps(self, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        """Activations at every scale: the last ReLU output before each max-pool, and each pool's output."""
+        """Activations at every stage: the last ReLU output before each max-pool (or the identity in a
+        dropped pool's place, where the scale stays), and each pool's output."""
         before, after = [], []
         for layer in self.features:
-            if isinstance(layer, nn.MaxPool2d):
+            if isinstance(layer, (nn.MaxPool2d, nn.Identity)):
                 before.append(x)
                 x = layer(x)
                 after.append(x)

@@ -20,6 +20,8 @@ class ProtoParams(ConfigSection):
     width: int = 64                       # VGG-11 channel width (64 = VGG-11 itself)
     pretrained: str = ""                  # torchvision VGG-11 weights file; empty: train from scratch
     batch_norm: bool = False              # VGG-11-BN (torchvision vgg11_bn layout); the papers' VGG-11 has none
+    pools: int = 5                        # VGG-11 max-pools kept (5: VGG-11); the latent grid is input_size / 2**pools
+    init_from: str = ""                   # arm (model: baseline) whose same-fold backbone starts the prototype arms
     proto_dim: int = 128
     per_class: int = 3
     model: str = "protoverse"             # protoverse (prototype layer) or baseline (pooled linear head)
@@ -75,10 +77,20 @@ class ProtoParams(ConfigSection):
         out = replace(self, **overrides)
         if out.model not in MODELS:
             raise InputError("config", f"prototypes.arms.{arm}.model", f"'{out.model}' is not one of {MODELS}")
+        if out.model == "protoverse" and out.init_from:
+            source = self.arms.get(out.init_from, None)
+            if out.init_from not in self.arms or (source or {}).get("model", self.model) != "baseline":
+                raise InputError("config", "prototypes.init_from",
+                                 f"'{out.init_from}' is not an arm with model: baseline (arms: {sorted(self.arms)})")
         if out.class_weighting not in WEIGHTINGS:
             raise InputError("config", f"prototypes.arms.{arm}.class_weighting",
                              f"'{out.class_weighting}' is not one of {WEIGHTINGS}")
         return out
+
+    @property
+    def latent_grid(self) -> int:
+        """Edge of the backbone's latent grid (prototype patches, the baseline's last feature map)."""
+        return self.input_size // 2 ** self.pools
 
     def settings(self) -> dict:
         """The settings that distinguish arms (recorded next to every metric)."""
@@ -95,4 +107,5 @@ def resolved_arm(section: dict, arm: str) -> dict:
     """The config section as one arm trains with it: its overrides applied, summary-only keys left out
     (so changing one arm, or the summary, reruns nothing else)."""
     params = ProtoParams.from_dict(section).for_arm(arm)
-    return {k: v for k, v in asdict(params).items() if k not in SUMMARY_KEYS}
+    skip = SUMMARY_KEYS + (("init_from",) if params.model == "baseline" else ())
+    return {k: v for k, v in asdict(params).items() if k not in skip}

@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from spinexai.errors import InputError
 from spinexai.io.atomic import atomic_path
 from spinexai.metrics import multiclass_metrics
 from spinexai.models.vgg import load_vgg11_weights
@@ -78,7 +79,7 @@ class FoldTrainer:
     """Holds the fold's device data and runs the stages of one arm."""
 
     def __init__(self, rows: pd.DataFrame, folds: pd.DataFrame, fold: int, params: ProtoParams,
-                 state_dir: str | Path) -> None:
+                 state_dir: str | Path, init: str | Path | None = None) -> None:
         self.params, self.fold = params, fold
         self.device = pick_device(params.device)
         self.state_dir = Path(state_dir)
@@ -94,6 +95,9 @@ class FoldTrainer:
         self.model = build_model(params).to(self.device)
         if params.pretrained:
             load_vgg11_weights(self.model.backbone, params.pretrained)
+        if init:
+            load_backbone(self.model, init)
+            log.info("backbone initialised from %s (the same fold's training subjects)", init)
         self.history: list[pd.DataFrame] = []
 
     def evaluate(self, model: nn.Module) -> dict[str, float]:
@@ -191,15 +195,28 @@ class FoldTrainer:
         return pd.concat(self.history, ignore_index=True) if self.history else pd.DataFrame()
 
 
+def load_backbone(model: nn.Module, path: str | Path) -> None:
+    """Copy the ``backbone.*`` weights of a saved model (the baseline arm of the same fold) into ``model``:
+    the offline stand-in for the paper's ImageNet start, from which a prototype layer on a random
+    backbone collapses."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    backbone = {k.removeprefix("backbone."): v for k, v in state.items() if k.startswith("backbone.")}
+    try:
+        model.backbone.load_state_dict(backbone)
+    except RuntimeError as err:
+        raise InputError(path, "backbone", f"does not fit this arm's backbone ({str(err).splitlines()[0]})") from None
+
+
 def _trainable_extra(parameter: nn.Parameter) -> list[nn.Parameter]:
     parameter.requires_grad_(True)
     return [parameter]
 
 
 def train_prototype_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, params: ProtoParams,
-                         state_dir: str | Path) -> tuple[dict[str, torch.Tensor], pd.DataFrame]:
-    """Train one fold of an arm (``params`` already has the arm's settings); returns (weights, history)."""
-    trainer = FoldTrainer(rows, folds, fold, params, state_dir)
+                         state_dir: str | Path, init: str | Path | None = None) -> tuple[dict[str, torch.Tensor], pd.DataFrame]:
+    """Train one fold of an arm (``params`` already has the arm's settings); returns (weights, history).
+    ``init``: a saved model whose backbone starts a prototype arm (``prototypes.init_from``)."""
+    trainer = FoldTrainer(rows, folds, fold, params, state_dir, init if params.model == "protoverse" else None)
     if params.model == "baseline":
         state = trainer.fit_baseline()
     else:
