@@ -57,3 +57,14 @@ def test_ratios_are_consistent(table):
     m = table[table.status == "measured"]
     np.testing.assert_allclose(m.apr, m.ha / m.hp)
     np.testing.assert_allclose(m.mar, m.hm / m.ha)
+
+
+def test_table_records_the_expected_heights_of_its_reading(table):
+    m = table[table.status == "measured"]
+    assert set(m.expected_source) <= {"own", "neighbours"} and (table[table.status != "measured"].expected_source == "").all()
+    own = m[m.expected_source == "own"]
+    np.testing.assert_allclose(own[["expected_ha", "expected_hm", "expected_hp"]].to_numpy(),
+                               np.repeat(own[["ha", "hm", "hp"]].max(axis=1).to_numpy()[:, None], 3, 1))
+    for r in m.itertuples():
+        reading = classify((r.ha, r.hm, r.hp), (r.expected_ha, r.expected_hm, r.expected_hp))
+        assert (reading.grade, reading.morphology) == (r.genant_grade, r.genant_morphology)
