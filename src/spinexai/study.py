@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,7 @@ class Tables:
     def __init__(self, results: Path):
         self.results = Path(results)
         self.missing: dict[str, str] = {}
+        self.lacking: dict[str, list[str]] = {}  # tables that exist but lack schema columns
 
     def path(self, schema: T.TableSchema, **keys: object) -> Path:
         rel = schema.path.removeprefix("results/")
@@ -83,6 +85,9 @@ class Tables:
         try:
             return T.read_table(path, schema)
         except InputError as err:
+            if path.exists():
+                columns = set(pd.read_parquet(path).columns)
+                self.lacking[str(path.relative_to(self.results))] = [c for c in schema.names if c not in columns]
             self.missing[str(path.relative_to(self.results))] = str(err).removeprefix(f"{path}: ")
             return None
 
@@ -309,7 +314,7 @@ def prototypes_section(t: Tables, cfg: dict) -> Section:
                ">= 0.75")
     cos = Claim(f"Mean intra-class prototype cosine of '{main}' below ProtoPNet's ('{pnet}') in every fold",
                 "Figure 3: ProtoPNet's same-grade prototypes near-identical, ProtoVerse's diverse (no numbers printed)",
-                "below in every fold")
+                "below in every fold", digits=4)
     border = Claim(f"No prototype's projection source box touches the image border ({size} px input)",
                    "Figure 4: prototypes on parts of the vertebra (qualitative)", "0 boxes")
     body = Claim("Top-1 prototype's heatmap peak inside the vertebral body, G2/G3 test vertebrae",
@@ -361,12 +366,12 @@ def prototypes_section(t: Tables, cfg: dict) -> Section:
             cos.decide(all(below))
             if cos.verdict == CONFIRMED and len(paired) < len(folds):
                 cos.verdict = NOT_MEASURED  # "every fold" needs every fold
-            cos.ours = (f"{_fmt(cos.mean)} ± {_fmt(cos.sd)} vs ProtoPNet {_fmt(np.mean([theirs[k] for k in paired]))}; "
+            cos.ours = (f"{_fmt(cos.mean, 4)} ± {_fmt(cos.sd, 4)} vs ProtoPNet {_fmt(np.mean([theirs[k] for k in paired]), 4)}; "
                         f"below in {sum(below)}/{len(paired)} folds")
             cos.note = f"Per fold: ProtoVerse (ProtoPNet in brackets). Source: `{source}`." + (
                 "" if len(paired) == len(folds) else f" Only folds {paired} have both arms.")
             cos.detail = {"protopnet": {k: theirs[k] for k in paired}}
-            cos.folds_label = ", ".join(f"f{k} {_fmt(ours[k])} ({_fmt(theirs[k])})" for k in paired)
+            cos.folds_label = ", ".join(f"f{k} {_fmt(ours[k], 4)} ({_fmt(theirs[k], 4)})" for k in paired)
 
     # Source boxes against the border of the input image.
     projection = t.folds(T.PROTO_PROJECTION, folds, arm=main)
@@ -656,6 +661,10 @@ def build(results: Path, cfg: dict) -> list[Section]:
     t = Tables(results)
     sections = [classifier_section(t, cfg), prototypes_section(t, cfg), counterfactual_section(t, cfg),
                 dissection_section(t, cfg), keypoints_section(t, cfg), benchmark_section(t)]
+    for claim in (c for s in sections for c in s.claims if c.verdict == NOT_RUN):
+        for rel, columns in t.lacking.items():
+            if "results/" + re.sub(r"fold\d+", "fold<k>", rel) in claim.note:
+                claim.not_measured(f"`results/{rel}` lacks column(s) {columns} (written by an older version?)")
     missing = Section("missing", "Tables not found", "")
     missing.text.append("\n".join(f"- `results/{path}`: {why}" for path, why in sorted(t.missing.items()))
                         if t.missing else "Every table looked for was found.")
