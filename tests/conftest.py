@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,6 +37,20 @@ def dataset(synthetic_root, tmp_path) -> Path:
     root = tmp_path / "dataset"
     shutil.copytree(synthetic_root, root)
     return root
+
+
+@pytest.fixture(scope="session")
+def tiny_pipeline(tmp_path_factory) -> Path:
+    """A copy of the workflow with the tiny config (config/test.yaml) run to the end in it, once per session
+    (tests/workflow/test_pipeline.py and test_study.py share it; mark users xdist_group("pipeline"))."""
+    work = tmp_path_factory.mktemp("pipeline")
+    shutil.copy(REPO / "Snakefile", work)
+    for folder in ("rules", "workflow", "config", "envs", "profiles"):
+        shutil.copytree(REPO / folder, work / folder)
+    run = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test.yaml"],
+                         cwd=work, capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return work
 
 
 def real(*parts: str) -> Path:

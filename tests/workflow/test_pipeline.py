@@ -33,14 +33,8 @@ def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("pipeline")
-    shutil.copy(REPO / "Snakefile", work)
-    for folder in ("rules", "workflow", "config", "envs", "profiles"):
-        shutil.copytree(REPO / folder, work / folder)
-    run = _snakemake(work)
-    assert run.returncode == 0, run.stderr[-4000:]
-    return work
+def workdir(tiny_pipeline) -> Path:
+    return tiny_pipeline  # one run per session (tests/conftest.py), shared with test_study.py
 
 
 @pytest.mark.slow
