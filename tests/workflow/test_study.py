@@ -102,3 +102,36 @@ def test_cli_help_lists_the_options():
     run = subprocess.run([sys.executable, "-m", "spinexai.study", "--help"], capture_output=True, text=True, timeout=120,
                          cwd=Path(REPO))
     assert run.returncode == 0 and all(o in run.stdout for o in ("--results", "--config", "--out", "--command", "--wall-time"))
+
+
+def _write(results: Path, schema, rows: list[dict], **keys: object) -> None:
+    from spinexai.io import tables as T
+
+    rel = schema.path.removeprefix("results/")
+    for key, value in keys.items():
+        rel = rel.replace(f"<{key}>", str(value))
+    defaults = {"string": "", "int64": 0, "float64": float("nan"), "bool": False}
+    df = pd.DataFrame([{c.name: row.get(c.name, defaults[c.dtype]) for c in schema.columns} for row in rows])
+    (results / rel).parent.mkdir(parents=True, exist_ok=True)
+    T.write_table(df, results / rel, schema)
+
+
+def test_top1_peak_in_body_is_measured_on_g2_g3_test_vertebrae(tmp_path):
+    """With a body column the claim is the share of G2/G3 test vertebrae whose top-1 peak lies in the body."""
+    from spinexai.io import tables as T
+
+    if "peak_in_body" not in T.PROTO_TOP.names:
+        pytest.skip("prototype_top3 has no peak_in_body column in this version")
+    results = tmp_path / "results"
+    grades = {"a": 2, "b": 3, "c": 0, "d": 2}
+    in_body = {0: {"a": 1.0, "b": 1.0, "c": 0.0, "d": 0.0}, 1: {"a": 1.0, "b": 1.0, "c": 0.0, "d": 1.0}}
+    for k in (0, 1):
+        _write(results, T.PROTO_PREDICTIONS, [{"subject": s, "label": 20, "grade": g, "split": "test", "fold": k,
+                                               "arm": "protoverse"} for s, g in grades.items()], arm="protoverse", k=k)
+        _write(results, T.PROTO_TOP, [{"subject": s, "label": 20, "split": "test", "rank": r, "fold": k, "arm": "protoverse",
+                                       "peak_in_body": in_body[k][s] if r == 1 else 0.0} for s in grades for r in (1, 2, 3)],
+               arm="protoverse", k=k)
+    _, js = write_study(results, [REPO / "config/test.yaml"], tmp_path / "study.md")
+    claim = _claims(json.loads(js.read_text()))[("prototypes", 3)]
+    assert claim["folds"] == {"0": pytest.approx(2 / 3), "1": pytest.approx(1.0)}
+    assert claim["mean"] == pytest.approx(5 / 6) and claim["verdict"] == "confirmed"
