@@ -274,7 +274,8 @@ def classifier_section(t: Tables, cfg: dict) -> Section:
     ref.measure(per_fold, lambda m: m > bar)
     left_out = len(vertebrae) - len(rule)
     ref.note = (f"Bar: the better of the rule's two scores, AUC {_fmt(bar)} on {len(rule)} test vertebrae ({int(y.sum())} "
-                f"with grade >= {g}); ours is the classifier's AUC on the same vertebrae."
+                f"with grade >= {g}); ours is the classifier's AUC on the same vertebrae, above the bar in "
+                f"{sum(v > bar for v in per_fold.values())} of {len(per_fold)} folds."
                 + (f" {left_out} test vertebrae without measured heights are left out of this row." if left_out else ""))
     if not _finite(bar):
         ref.verdict = NOT_MEASURED
