@@ -475,7 +475,8 @@ PROTO_TOP = TableSchema(
              _c("contribution", "float64", "similarity x connection to the predicted grade's logit"),
              _c("peak_row", "int64", "row of the upsampled heatmap's maximum", "input px"),
              _c("peak_col", "int64", "column of the heatmap's maximum", "input px"),
-             _c("peak_in_fracture", "float64", "1 if the peak lies in the ground-truth fracture region, 0 if not, NaN without one"))
+             _c("peak_in_fracture", "float64", "1 if the peak lies in the ground-truth fracture region, 0 if not, NaN without one"),
+             _c("peak_in_body", "float64", "1 if the peak lies in the vertebra's own body mask, 0 if not, NaN without one"))
     + _ARM,
 )
 
@@ -500,7 +501,8 @@ PROTO_LOCALISATION = TableSchema(
     "the top-3 prototypes' heatmaps; gradcam, gradcam++, xgradcam: the baseline's maps for the true grade).",
     _CASE + (_c("method", "string", "explanation"), _c("peak_row", "int64", "peak row", "input px"),
              _c("peak_col", "int64", "peak column", "input px"),
-             _c("hit", "bool", "the peak pixel touches the ground-truth fracture region")) + _ARM,
+             _c("hit", "bool", "the peak pixel touches the ground-truth fracture region"),
+             _c("in_body", "bool", "the peak pixel touches the vertebra's own body mask")) + _ARM,
 )
 
 PROTO_TABLES = TableSchema(
@@ -547,6 +549,7 @@ PROTO_LOCALISATION_SUMMARY = TableSchema(
     "How often explanation peaks fall inside the ground-truth fracture region of G2/G3 test vertebrae (synthetic data).",
     (_c("arm", "string", "arm"), _c("method", "string", "top-3 prototypes (every peak), top-3 prototypes 2 of 3, or a CAM"),
      _c("hit_rate", "float64", "fraction of peaks (or cases) inside the region"),
+     _c("body_rate", "float64", "fraction of peaks inside the vertebra's own body mask (NaN for the 2-of-3 row)"),
      _c("cases", "int64", "vertebrae x folds scored"), _c("folds", "int64", "folds")),
 )
 

@@ -74,7 +74,7 @@ def _predictions(data: ImageSet, probs: torch.Tensor, params: ProtoParams, fold:
 
 @torch.no_grad()
 def _prototype_outputs(model: PrototypeNet, data: ImageSet, params: ProtoParams, split: str,
-                       regions: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
+                       regions: np.ndarray, bodies: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
     """Top-k prototypes per case, contributions per prototype class and the (N, P, h, w) similarity maps."""
     z = latent_batched(model, data.x, params.batch_size)
     maps = model.distances(z)                                     # (N, P, h, w)
@@ -92,9 +92,10 @@ def _prototype_outputs(model: PrototypeNet, data: ImageSet, params: ProtoParams,
             up = upsampled_similarity(maps[n, j], params.input_size)
             r, c = _peak(up)
             hit = float(regions[n, r, c]) if regions[n].any() else float("nan")
+            in_body = float(bodies[n, r, c]) if bodies[n].any() else float("nan")
             top.append({"subject": row.subject, "label": row.label, "split": split, "rank": k + 1, "prototype": int(j),
                         "prototype_grade": params.grades[proto_class[j]], "similarity": float(sims[j]),
-                        "contribution": float(to_pred[j]), "peak_row": r, "peak_col": c, "peak_in_fracture": hit})
+                        "contribution": float(to_pred[j]), "peak_row": r, "peak_col": c, "peak_in_fracture": hit, "peak_in_body": in_body})
         for cls in range(params.n_classes):
             contrib.append({"subject": row.subject, "label": row.label, "split": split, "grade": row.grade,
                             "prototype_grade": params.grades[cls], "contribution": float(to_true[proto_class == cls].sum())})
@@ -148,9 +149,10 @@ def evaluate_prototype_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, 
         metrics.append({"fold": fold, "arm": arm, "split": split, **settings,
                         **multiclass_metrics(data.y.cpu().numpy(), probs.argmax(-1).cpu().numpy())})
         regions = fracture_regions(data.rows, params.input_size)
+        bodies = region_masks(data.rows, "sag_body", params.input_size)
         fractured = data.rows["grade"].to_numpy() >= 2
         if isinstance(model, PrototypeNet):
-            top, contrib, _, sim_maps = _prototype_outputs(model, data, params, split, regions)
+            top, contrib, _, sim_maps = _prototype_outputs(model, data, params, split, regions, bodies)
             tops.append(top)
             contribs.append(contrib)
             maps[f"{split}_similarity"] = sim_maps.astype(np.float16)
@@ -159,7 +161,8 @@ def evaluate_prototype_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, 
             first = top[top["rank"] <= TOP_K].merge(data.rows[["subject", "label", "grade"]], on=["subject", "label"])
             first = first[(first["grade"] >= 2) & first["peak_in_fracture"].notna()]
             locs += [{"subject": r.subject, "label": r.label, "split": split, "method": f"prototype{r.rank}",
-                      "peak_row": r.peak_row, "peak_col": r.peak_col, "hit": bool(r.peak_in_fracture)}
+                      "peak_row": r.peak_row, "peak_col": r.peak_col, "hit": bool(r.peak_in_fracture),
+                      "in_body": r.peak_in_body == 1}
                      for r in first.itertuples()]
         else:
             which = np.nonzero(fractured & regions.any(axis=(1, 2)))[0]
@@ -171,9 +174,10 @@ def evaluate_prototype_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, 
                         r, c = _peak(cam[k].cpu().numpy())
                         row = data.rows.iloc[n]
                         locs.append({"subject": row.subject, "label": int(row.label), "split": split, "method": name,
-                                     "peak_row": r, "peak_col": c, "hit": bool(regions[n, r, c])})
+                                     "peak_row": r, "peak_col": c, "hit": bool(regions[n, r, c]),
+                                     "in_body": bool(bodies[n, r, c])})
     out = Evaluation(pd.concat(preds, ignore_index=True), pd.DataFrame(metrics),
-                     localisation=pd.DataFrame(locs, columns=["subject", "label", "split", "method", "peak_row", "peak_col", "hit"]),
+                     localisation=pd.DataFrame(locs, columns=["subject", "label", "split", "method", "peak_row", "peak_col", "hit", "in_body"]),
                      maps=maps)
     if isinstance(model, PrototypeNet):
         train = image_set(parts["train"], params, device)

@@ -91,18 +91,28 @@ def cosine_summary(cosine: pd.DataFrame) -> pd.DataFrame:
 
 
 def localisation_summary(localisation: pd.DataFrame) -> pd.DataFrame:
-    """Hit rate of explanation peaks inside the ground-truth fracture region (G2/G3 test cases), per arm
-    and method; ``case_hit_rate`` for prototypes counts a case as hit when 2 of its top-3 peaks hit."""
+    """Hit rate of explanation peaks inside the ground-truth fracture region (G2/G3 test cases) and share
+    inside the vertebra's body, per arm and method; for prototypes also the top-1 prototype alone, and a
+    case counted as hit when 2 of its top-3 peaks hit."""
+    columns = ["arm", "method", "hit_rate", "body_rate", "cases", "folds"]
     test = localisation[localisation["split"] == "test"].copy()
     if test.empty:
-        return pd.DataFrame(columns=["arm", "method", "hit_rate", "cases", "folds"])
+        return pd.DataFrame(columns=columns)
+    if "in_body" not in test:
+        test["in_body"] = np.nan
     test["family"] = np.where(test["method"].str.startswith("prototype"), "top-3 prototypes", test["method"])
     rows = []
+
+    def row(arm: str, method: str, part: pd.DataFrame) -> dict:
+        return {"arm": arm, "method": method, "hit_rate": float(part["hit"].mean()),
+                "body_rate": float(part["in_body"].astype(float).mean()),
+                "cases": int(part.groupby(["fold", "subject", "label"]).ngroups), "folds": int(part["fold"].nunique())}
+
     for (arm, family), part in test.groupby(["arm", "family"]):
-        rows.append({"arm": arm, "method": family, "hit_rate": float(part["hit"].mean()),
-                     "cases": int(part.groupby(["fold", "subject", "label"]).ngroups), "folds": int(part["fold"].nunique())})
+        rows.append(row(arm, family, part))
         if family == "top-3 prototypes":
+            rows.append(row(arm, "top-1 prototype", part[part["method"] == "prototype1"]))
             per_case = part.groupby(["fold", "subject", "label"])["hit"].sum() >= 2
             rows.append({"arm": arm, "method": "top-3 prototypes, 2 of 3 hit", "hit_rate": float(per_case.mean()),
-                         "cases": len(per_case), "folds": int(part["fold"].nunique())})
-    return pd.DataFrame(rows)
+                         "body_rate": float("nan"), "cases": len(per_case), "folds": int(part["fold"].nunique())})
+    return pd.DataFrame(rows, columns=columns)
