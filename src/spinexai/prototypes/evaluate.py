@@ -176,9 +176,9 @@ def evaluate_prototype_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, 
                         locs.append({"subject": row.subject, "label": int(row.label), "split": split, "method": name,
                                      "peak_row": r, "peak_col": c, "hit": bool(regions[n, r, c]),
                                      "in_body": bool(bodies[n, r, c])})
+    columns = ["subject", "label", "split", "method", "peak_row", "peak_col", "hit", "in_body"]
     out = Evaluation(pd.concat(preds, ignore_index=True), pd.DataFrame(metrics),
-                     localisation=pd.DataFrame(locs, columns=["subject", "label", "split", "method", "peak_row", "peak_col", "hit", "in_body"]),
-                     maps=maps)
+                     localisation=pd.DataFrame(locs, columns=columns), maps=maps)
     if isinstance(model, PrototypeNet):
         train = image_set(parts["train"], params, device)
         out.projection, images = _projection(model, train, params)
