@@ -92,10 +92,11 @@ def pixel_auc(relevance: np.ndarray, region: np.ndarray) -> float:
     return float(roc_auc_score(truth, positive(relevance).ravel()))
 
 
-def score_map(relevance: np.ndarray, region: np.ndarray, spacing: float | Sequence[float]) -> dict[str, float | bool]:
+def score_map(relevance: np.ndarray, region: np.ndarray, spacing: float | Sequence[float],
+              tolerance_mm: float = POINTING_TOLERANCE_MM) -> dict[str, float | bool]:
     """Every metric of one map, and whether it was empty."""
     if relevance.shape != region.shape:
         raise ValueError(f"map of shape {relevance.shape} scored against a region of shape {region.shape}")
-    return {"pointing": pointing_game(relevance, region, spacing), "energy": energy_inside(relevance, region),
+    return {"pointing": pointing_game(relevance, region, spacing, tolerance_mm), "energy": energy_inside(relevance, region),
             "topk_iou": topk_iou(relevance, region), "hausdorff_mm": topk_hausdorff_mm(relevance, region, spacing),
             "auc": pixel_auc(relevance, region), "empty": is_empty(relevance)}
