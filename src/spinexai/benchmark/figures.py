@@ -27,7 +27,7 @@ def distributions(scores: pd.DataFrame, group: str = "G2-G3") -> Figure:
     for ax, metric in zip(axes, METRICS, strict=True):
         values = [part[(part["grid"] == g) & (part["method"] == m)][metric].dropna().to_numpy() for g, m in order]
         if order:
-            ax.boxplot([v if len(v) else [np.nan] for v in values], vert=False, widths=0.6, showfliers=False)
+            ax.boxplot([v if len(v) else [np.nan] for v in values], orientation="horizontal", widths=0.6, showfliers=False)
             for i, v in enumerate(values, start=1):
                 jitter = np.random.default_rng(i).uniform(-0.15, 0.15, len(v))
                 ax.plot(v, i + jitter, ".", ms=3, alpha=0.5, color="tab:blue")
