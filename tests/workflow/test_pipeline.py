@@ -350,7 +350,7 @@ def test_benchmark_outputs(workdir):
         for grid, size in (("2d", 32), ("3d", 16)):
             with np.load(bench / f"maps/fold{fold}_{grid}.npz") as maps:
                 n = len(maps["subject"])
-                assert int(maps["fold"]) == fold and len(maps["spacing"]) == len(grid) and n == len(maps["label"])
+                assert int(maps["fold"]) == fold and len(maps["spacing"]) == int(grid[0]) and n == len(maps["label"])
                 for method in maps["methods"]:
                     assert maps[f"map_{method}"].shape == (n, *(size,) * int(grid[0])), (grid, method)
     assert (bench / "distributions.png").stat().st_size > 1000 and (bench / "gallery.png").stat().st_size > 1000
