@@ -12,6 +12,7 @@ include: "rules/morphometry.smk"
 include: "rules/dissection.smk"
 include: "rules/prototypes.smk"
 include: "rules/counterfactual.smk"
+include: "rules/benchmark.smk"
 include: "rules/report.smk"
 
 

@@ -147,6 +147,35 @@ def cf_fold_files(name):
     return expand(f"{CF}/fold{{fold}}/{name}", fold=CF_FOLDS)
 
 
+BENCH = f"{RESULTS}/benchmark"
+BENCH_FIGURE_KEYS = ("gallery_method_columns",)  # read only by summarise_benchmark
+BENCH_ARMS = {"protoverse": config["benchmark"]["protoverse_arm"], "protopnet": config["benchmark"]["protopnet_arm"]}
+
+
+def benchmark_arms():
+    """Method prefix -> prototypes arm: the explained baseline, and ProtoVerse / ProtoPNet where the config has them."""
+    arms = {"baseline": config["counterfactual"]["classifier_arm"]}
+    arms.update({name: arm for name, arm in BENCH_ARMS.items() if arm in PROTO_ARMS})
+    return arms
+
+
+def benchmark_arm_params(wildcards):
+    return {name: resolved_arm(config["prototypes"], arm) for name, arm in benchmark_arms().items()}
+
+
+def benchmark_fold_inputs(wildcards):
+    """One fold's models: the 3D classifier and its dissection thresholds, the 2D arms and, where the fold
+    was explained, the counterfactual attribution network."""
+    fold = wildcards.fold
+    inputs = {"patches": f"{DATA}/patches.parquet", "folds": f"{DATA}/folds.parquet",
+              "classifier": f"{RESULTS}/classifier3d/fold{fold}/model.pt",
+              "thresholds": f"{RESULTS}/dissection/fold{fold}/thresholds.parquet"}
+    inputs.update({name: f"{PROTO}/{arm}/fold{fold}/model.pt" for name, arm in benchmark_arms().items()})
+    if int(fold) in CF_FOLDS:
+        inputs["attribution"] = f"{CF}/fold{fold}/attribution.pt"
+    return inputs
+
+
 def report_inputs(wildcards):
     return {
         "manifest": f"{DATA}/manifest.parquet",
@@ -167,6 +196,8 @@ def report_inputs(wildcards):
         "reader_kit": f"{RESULTS}/prototypes/reader_kit",
         "counterfactual": f"{CF}/table1.parquet",
         "counterfactual_maps": cf_fold_files("maps.npz"),
+        "benchmark": f"{BENCH}/summary.parquet",
+        "benchmark_figures": [f"{BENCH}/distributions.png", f"{BENCH}/gallery.png"],
     }
 
 
@@ -182,5 +213,7 @@ def final_outputs():
         f"{RESULTS}/prototypes/tables.parquet",
         f"{RESULTS}/prototypes/reader_kit",
         f"{CF}/table1.parquet",
+        f"{BENCH}/explanations.parquet",
+        f"{BENCH}/summary.parquet",
         f"{RESULTS}/report/index.html",
     ] + ([f"{RESULTS}/prototypes/reader_scores.parquet"] if config["prototypes"]["reader_forms"] else [])

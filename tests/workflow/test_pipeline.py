@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -23,6 +24,7 @@ KEYPOINTS = {"train_keypoints", "evaluate_keypoints", "summarise_keypoints"}
 PROTOTYPES = {"train_prototypes", "evaluate_prototypes", "summarise_prototypes", "reader_kit"}
 COUNTERFACTUAL = {"train_inpainter", "evaluate_inpainter", "train_attribution", "evaluate_attribution",
                   "summarise_counterfactual"}
+BENCHMARK = {"benchmark_fold", "summarise_benchmark"}
 PROTOTYPES_TEST = ("prototypes: {input_size: 32, width: 2, proto_dim: 8, warmup_epochs: 1, joint_epochs: 1, pushes: 1, "
                    "last_layer_epochs: 1, baseline_epochs: 1, batch_size: 16%s}")
 
@@ -178,18 +180,21 @@ def test_rerun_is_a_no_op(workdir):
 @pytest.mark.slow
 @pytest.mark.parametrize("setting, expected", [
     ("folds: {n_folds: 2, test_fraction: 0.25, seed: 3}",
-     {"split_folds"} | CLASSIFIER | KEYPOINTS | PROTOTYPES | COUNTERFACTUAL),
-    ("classifier3d: {crop: 32, input_size: 16, width: 2, epochs: 3, patience: 2, batch_size: 16}", CLASSIFIER),
+     {"split_folds"} | CLASSIFIER | KEYPOINTS | PROTOTYPES | COUNTERFACTUAL | BENCHMARK),
+    ("classifier3d: {crop: 32, input_size: 16, width: 2, epochs: 3, patience: 2, batch_size: 16}", CLASSIFIER | BENCHMARK),
     ("keypoints: {input_size: 32, width: 2, epochs: 3, patience: 2, batch_size: 16, samples: 4}", KEYPOINTS),
     ("reformat: {patch_size: 64, sagittal_size: 128, min_fov_fraction: 0.5}",
      {"reformat_subject", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER | KEYPOINTS | PROTOTYPES
-     | COUNTERFACTUAL),
+     | COUNTERFACTUAL | BENCHMARK),
     # ingest is a checkpoint: a dry run lists the jobs after it only once it has run again.
     ("data: {fracture_min_grade: 2}",
      {"ingest", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER | KEYPOINTS | PROTOTYPES
-     | COUNTERFACTUAL),
-    (PROTOTYPES_TEST % ", shift: 0.1", PROTOTYPES | COUNTERFACTUAL),  # the baseline arm is the explained classifier
-    ("counterfactual: {threshold: 0.6}", {"train_attribution", "evaluate_attribution", "summarise_counterfactual"}),
+     | COUNTERFACTUAL | BENCHMARK),
+    (PROTOTYPES_TEST % ", shift: 0.1", PROTOTYPES | COUNTERFACTUAL | BENCHMARK),  # the baseline arm is the explained one
+    ("counterfactual: {threshold: 0.6}", {"train_attribution", "evaluate_attribution", "summarise_counterfactual"}
+     | BENCHMARK),
+    ("benchmark: {ig_steps: 8}", BENCHMARK),
+    ("benchmark: {gallery_method_columns: 4}", {"summarise_benchmark"}),
     ("counterfactual: {repetitions: 3}", {"evaluate_inpainter", "summarise_counterfactual"}),
     (PROTOTYPES_TEST % ", main_arm: protopnet", {"summarise_prototypes", "reader_kit"}),
 ])
@@ -313,3 +318,35 @@ def test_snakemake_report(workdir):
     run = _snakemake(workdir, "--report", "snakemake_report.zip")
     assert run.returncode == 0, run.stderr[-3000:]
     assert (workdir / "snakemake_report.zip").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_benchmark_outputs(workdir):
+    bench = workdir / "results/benchmark"
+    scores = pd.read_parquet(bench / "explanations.parquet")
+    assert len(scores) and set(scores.group) <= {"G1", "G2-G3"} and (scores.grade >= 1).all()
+    methods_2d = {"gradcam", "gradcam_pp", "xgradcam", "saliency", "integrated_gradients", "occlusion",
+                  "protoverse_top1", "protoverse_top3", "protopnet_top1", "protopnet_top3", "centre_prior", "random"}
+    assert set(scores[scores.grid == "2d"].method) == methods_2d | {"counterfactual"}
+    assert set(scores[scores.grid == "3d"].method) == {"gradcam_3d", "dissection", "centre_prior", "random"}
+    assert not (scores[scores.method == "counterfactual"].fold != 0).any()  # counterfactual.folds: [0]
+    for grid, group in scores.groupby("grid"):  # the reference maps score every vertebra that any method scores
+        vertebrae = set(map(tuple, group[["fold", "subject", "label"]].to_numpy()))
+        for reference in ("centre_prior", "random"):
+            rows = group[group.method == reference]
+            assert set(map(tuple, rows[["fold", "subject", "label"]].to_numpy())) == vertebrae, (grid, reference)
+    assert scores.pointing.isin([0, 1]).all() and scores[["energy", "topk_iou"]].stack().between(0, 1).all()
+    summary = pd.read_parquet(bench / "summary.parquet")
+    assert set(summary.metric) == {"pointing", "energy", "topk_iou", "hausdorff_mm", "auc"}
+    assert set(summary.verdict) <= {"reference", "beats the centre prior", "does not beat the centre prior"}
+    assert (summary[summary.method != "centre_prior"].vs_prior_pairs > 0).all()
+    for fold in (0, 1):
+        for grid, size in (("2d", 32), ("3d", 16)):
+            with np.load(bench / f"maps/fold{fold}_{grid}.npz") as maps:
+                n = len(maps["subject"])
+                assert int(maps["fold"]) == fold and len(maps["spacing"]) == int(grid[0]) and n == len(maps["label"])
+                for method in maps["methods"]:
+                    assert maps[f"map_{method}"].shape == (n, *(size,) * int(grid[0])), (grid, method)
+    assert (bench / "distributions.png").stat().st_size > 1000 and (bench / "gallery.png").stat().st_size > 1000
+    report = (workdir / "results/report/index.html").read_text()
+    assert "Explanation benchmark" in report and "gallery.png" in report

@@ -18,7 +18,8 @@ def main(io):
         curves=get("curves"), heights=get("heights"), keypoints=get("keypoints"), cases=get("cases"),
         dissection=get("dissection").parent if get("dissection") else None,
         prototypes=get("prototypes").parent if get("prototypes") else None,
-        counterfactual=get("counterfactual").parent if get("counterfactual") else None)
+        counterfactual=get("counterfactual").parent if get("counterfactual") else None,
+        benchmark=get("benchmark").parent if get("benchmark") else None)
     Report(inputs, Path(io.output.index).parent).write()
 
 

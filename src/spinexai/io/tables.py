@@ -766,5 +766,59 @@ SCHEMAS.update({s.name: s for s in (CF_INPAINTER_HISTORY, CF_DOMAIN, CF_ROC, CF_
                                     CF_LOCALISATION_SUMMARY, CF_WILCOXON, CF_SANITY_SUMMARY, CF_EFFECT_SUMMARY)})
 
 
+# -- explanation benchmark (methods section 7) ------------------------------------------------------
+
+_BENCH = "results/benchmark"
+_BENCH_SCORE_COLUMNS = (
+    _c("subject", "string", "subject ID"), _c("label", "int64", "VerSe label"), _c("level", "string", "level name"),
+    _c("grade", "int64", "Genant grade (1-3)"), _c("group", "string", "'G2-G3' or 'G1' (reported apart)"),
+    _c("fold", "int64", "cross-validation fold whose models made the map (held-out test vertebrae)"),
+    _c("method", "string", "explanation method, or the reference maps 'centre_prior' and 'random'"),
+    _c("grid", "string", "'2d' (the 2D grade models' sagittal input) or '3d' (the 3D classifier's input patch)"),
+    _c("grid_size", "int64", "pixels (voxels) per edge of the grid"),
+    _c("spacing_mm", "float64", "pixel (voxel) size of the grid", "mm"),
+    _c("region_pixels", "int64", "|R|: pixels of the true fracture region on the grid (at least half inside)"),
+    _c("pointing", "float64", "1 when the map's peak lies in R dilated by benchmark.pointing_mm, else 0"),
+    _c("energy", "float64", "share of the map's positive sum inside R"),
+    _c("topk_iou", "float64", "IoU of the k = |R| highest pixels (ties included) with R"),
+    _c("hausdorff_mm", "float64", "symmetric Hausdorff distance of the top-k set and R", "mm"),
+    _c("auc", "float64", "ROC-AUC of the map's values as a detector of R's pixels"),
+    _c("empty", "bool", "the map is zero everywhere (scored 0 on pointing and energy)"),
+)
+
+BENCHMARK_FOLD = TableSchema(
+    "benchmark_fold", f"{_BENCH}/fold<k>/scores.parquet",
+    "One fold's benchmark scores: one row per held-out vertebra, method and grid.", _BENCH_SCORE_COLUMNS,
+)
+
+BENCHMARK_EXPLANATIONS = TableSchema(
+    "benchmark_explanations", f"{_BENCH}/explanations.parquet",
+    "Every explanation method scored against the true fracture region: one row per vertebra, fold, method and grid.",
+    _BENCH_SCORE_COLUMNS,
+)
+
+BENCHMARK_SUMMARY = TableSchema(
+    "benchmark_summary", f"{_BENCH}/summary.parquet",
+    "Per group, grid, method and metric: mean over vertebrae and folds, and paired two-sided Wilcoxon signed-rank "
+    "tests against the centre prior (same grid) and against Grad-CAM (2D), paired by fold and vertebra.",
+    (_c("group", "string", "'G2-G3' or 'G1'"), _c("grid", "string", "'2d' or '3d'"), _c("method", "string", "method"),
+     _c("metric", "string", "pointing, energy, topk_iou, hausdorff_mm or auc"),
+     _c("mean", "float64", "mean over vertebrae and folds"), _c("std", "float64", "SD over vertebrae and folds"),
+     _c("n", "int64", "scored (vertebra, fold) pairs"), _c("n_empty", "int64", "maps that were zero everywhere"),
+     _c("vs_prior_difference", "float64", "mean paired difference, method minus centre prior"),
+     _c("vs_prior_p", "float64", "two-sided Wilcoxon p against the centre prior (NaN: no non-zero difference)"),
+     _c("vs_prior_pairs", "int64", "pairs in that test"),
+     _c("vs_prior_test", "string", "exact (scipy's exact distribution), approx (normal approximation) or none"),
+     _c("vs_gradcam_difference", "float64", "mean paired difference, method minus 2D Grad-CAM"),
+     _c("vs_gradcam_p", "float64", "two-sided Wilcoxon p against Grad-CAM"),
+     _c("vs_gradcam_pairs", "int64", "pairs in that test"), _c("vs_gradcam_test", "string", "exact, approx or none"),
+     _c("beats_prior", "bool", "better than the centre prior in the metric's direction with p < 0.05"),
+     _c("verdict", "string", "'beats the centre prior', 'does not beat the centre prior' (it does not localise by this "
+                             "metric) or 'reference'")),
+)
+
+SCHEMAS.update({s.name: s for s in (BENCHMARK_FOLD, BENCHMARK_EXPLANATIONS, BENCHMARK_SUMMARY)})
+
+
 if __name__ == "__main__":
     print(schemas_markdown(), end="")

@@ -27,6 +27,7 @@ from spinexai.cases import case_id
 from spinexai.data.tensors import load_sagittal_stack
 from spinexai.io.atomic import write_figure, write_text_atomic
 from spinexai.prototypes.figures import case_figure, upsample
+from spinexai.report.benchmark import benchmark_section
 from spinexai.report.case_figures import patch_figure, sagittal_figure
 from spinexai.report.counterfactual import case_counterfactual, counterfactual_section
 
@@ -90,6 +91,7 @@ class ReportInputs:
     dissection: Path | None = None  # results/dissection
     prototypes: Path | None = None  # results/prototypes
     counterfactual: Path | None = None  # results/counterfactual
+    benchmark: Path | None = None  # results/benchmark
 
 
 def _cell(value) -> str | Markup:
@@ -502,6 +504,7 @@ class Report:
             self.cases_section(),
             self.prototypes_section(self.out),
             counterfactual_section(self, self.out, Section, Block),
+            benchmark_section(self, self.out, Section, Block),
             self.morphometry_section(self.out), self.config_section(),
         ]
         run = {"generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "version": _version("spinexai"),
