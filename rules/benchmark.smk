@@ -20,7 +20,7 @@ rule benchmark_fold:
         counterfactual=cf_params("train_attribution"),
     log:
         "logs/benchmark_fold/fold{fold}.log",
-    threads: 2
+    threads: device_threads
     resources:
         gpu=gpu_slots,
         mem_mb=8000,

@@ -22,7 +22,7 @@ rule train_classifier_3d:
         "logs/train_classifier_3d/fold{fold}.log",
     benchmark:
         "benchmarks/train_classifier_3d/fold{fold}.tsv"
-    threads: 2
+    threads: device_threads
     resources:
         gpu=gpu_slots,
         mem_mb=16000,  # the fold's patches are held in memory (fp16: 0.5 MB per 64^3 patch)

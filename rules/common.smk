@@ -43,6 +43,13 @@ def gpu_slots(wildcards) -> int:
 CUDA_VISIBLE = cuda_visible()
 
 
+def device_threads(wildcards) -> int:
+    """Threads of a GPU rule's job: 2 on a GPU (data and augmentation keep one busy), 1 in a local run
+    without a GPU, where two single-threaded jobs side by side beat one job on both cores (OpenMP threads
+    spin against every other process; bench/threads.py measures it)."""
+    return 2 if workflow.non_local_exec or CUDA_VISIBLE else 1
+
+
 wildcard_constraints:
     subject="[A-Za-z0-9]+",
     fold=r"\d+",

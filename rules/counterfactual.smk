@@ -22,7 +22,7 @@ rule train_inpainter:
         "logs/train_inpainter/fold{fold}.log",
     benchmark:
         "benchmarks/train_inpainter/fold{fold}.tsv"
-    threads: 2
+    threads: device_threads
     resources:
         gpu=gpu_slots,
         mem_mb=16000,
@@ -76,7 +76,7 @@ rule train_attribution:
         "logs/train_attribution/fold{fold}.log",
     benchmark:
         "benchmarks/train_attribution/fold{fold}.tsv"
-    threads: 2
+    threads: device_threads
     resources:
         gpu=gpu_slots,
         mem_mb=16000,
@@ -111,7 +111,7 @@ rule evaluate_attribution:
         classifier=cf_classifier_params,
     log:
         "logs/evaluate_attribution/fold{fold}.log",
-    threads: 2
+    threads: device_threads
     resources:
         gpu=gpu_slots,
         mem_mb=8000,

@@ -52,7 +52,7 @@ rule dissect:
         "logs/dissect/fold{fold}.log",
     benchmark:
         "benchmarks/dissect/fold{fold}.tsv"
-    threads: 2
+    threads: device_threads
     resources:
         gpu=gpu_slots,
         mem_mb=16000,

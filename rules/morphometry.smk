@@ -49,7 +49,7 @@ rule train_keypoints:
         "logs/train_keypoints/{arm}_fold{fold}.log",
     benchmark:
         "benchmarks/train_keypoints/{arm}_fold{fold}.tsv"
-    threads: 2
+    threads: device_threads
     resources:
         gpu=gpu_slots,
         mem_mb=16000,

@@ -21,7 +21,7 @@ rule train_prototypes:
         "logs/train_prototypes/{arm}_fold{fold}.log",
     benchmark:
         "benchmarks/train_prototypes/{arm}_fold{fold}.tsv"
-    threads: 2
+    threads: device_threads
     resources:
         gpu=gpu_slots,
         mem_mb=16000,
