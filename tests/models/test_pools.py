@@ -1,0 +1,30 @@
+"""Fewer pools give a finer grid of units and keep torchvision's layer indices."""
+
+import pytest
+import torch
+
+from spinexai.models import FractureClassifier, UNetEncoder
+from spinexai.models.vgg import VGG11Features
+
+
+@pytest.mark.parametrize(("size", "pools"), [(224, 5), (112, 4), (56, 3)])
+def test_vgg_latent_grid_is_seven_by_seven(size, pools):
+    net = VGG11Features(2, 4, batch_norm=True, pools=pools).eval()
+    with torch.no_grad():
+        assert net(torch.zeros(1, 2, size, size)).shape[-2:] == (7, 7)
+    before, after = net.taps(torch.zeros(1, 2, size, size))
+    assert len(before) == len(after) == 5 and after[-1].shape[-1] == 7
+
+
+def test_vgg_layer_indices_stay_torchvisions():
+    assert list(VGG11Features(3, 8, pools=3).state_dict()) == list(VGG11Features(3, 8, pools=5).state_dict())
+    VGG11Features(3, 8, pools=3).load_state_dict(VGG11Features(3, 8, pools=5).state_dict())
+
+
+def test_unet_encoder_pools():
+    x = torch.zeros(2, 1, 32, 32, 32)
+    assert UNetEncoder(3, 1, 2, pools=2)(x).shape == (2, 32, 8, 8, 8)
+    assert UNetEncoder(3, 1, 2)(x).shape == (2, 32, 4, 4, 4)
+    assert FractureClassifier(3, 1, 2, pools=2)(x).shape == (2,)
+    with pytest.raises(ValueError):
+        UNetEncoder(3, 1, 2, pools=4)
