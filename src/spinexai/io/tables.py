@@ -237,6 +237,8 @@ KEYPOINT_PREDICTIONS = TableSchema(
      _c("p_moderate", "float64", "probability of grade >= 2"),
      _c("predicted_grade", "int64", "most probable grade"), _c("predicted_morphology", "string", "most probable morphology"),
      _c("point_error_mm", "float64", "mean distance of the six predicted points to the mask-derived points", "mm"),
+     _c("true_point_error_mm", "float64", "mean distance of the six predicted points to the generator's points "
+                                          "(synthetic cohort; NaN without ground truth)", "mm"),
      _c("interval_mm", "float64", "mean half-width of the keypoints' quantile intervals at keypoints.interval", "mm"),
      _c("ha", "float64", "anterior height from the predicted points", "mm"),
      _c("hm", "float64", "middle height from the predicted points", "mm"),

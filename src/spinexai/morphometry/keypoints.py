@@ -14,6 +14,7 @@ predicted heights of the subject's other vertebrae (see ``predicted_expected``).
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,11 +102,33 @@ def keypoint_rows(heights: pd.DataFrame, patches: pd.DataFrame) -> pd.DataFrame:
     """Measured vertebrae with their sagittal reformation, grade and morphology class indices."""
     keys = ["subject", "label"]
     measured = heights[heights["status"] == "measured"]
-    cols = [*keys, "sag_ct", "sag_heatmap", "fracture"]
+    cols = [*keys, "sag_ct", "sag_heatmap", "fracture", "truth_path"]
     rows = measured.merge(patches[patches["status"] == "included"][cols], on=keys, how="inner")
     morph = [("normal" if g == 0 else m) if g >= 0 else "" for g, m in zip(rows["grade"], rows["morphology"], strict=True)]
     rows["morph_class"] = [MORPHOLOGIES.index(m) if m in MORPHOLOGIES else -1 for m in morph]
     return rows.reset_index(drop=True)
+
+
+def true_targets(rows: pd.DataFrame) -> np.ndarray:
+    """The generator's six points (synthetic cohort) in the same normalised reformation coordinates as
+    :func:`normalised_targets`; NaN where a row has no ground truth."""
+    out = np.full((len(rows), 6, 2), np.nan, np.float32)
+    cache: dict[str, dict[int, np.ndarray]] = {}
+    for n, row in enumerate(rows.itertuples()):
+        path = getattr(row, "truth_path", "") or ""
+        if not path:
+            continue
+        if path not in cache:
+            vertebrae = json.loads(Path(path).read_text())["vertebrae"]
+            cache[path] = {int(v["label"]): np.array([*v["points_mm"]["superior"], *v["points_mm"]["inferior"]], float)
+                           for v in vertebrae}
+        world = cache[path].get(int(row.label))
+        if world is None:
+            continue
+        header = read_header(row.sag_ct)
+        size = np.asarray(header.shape[:2], float)
+        out[n] = (2 * header.world_to_voxel(world)[:, :2] + 1) / size - 1
+    return out
 
 
 def normalised_targets(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -315,13 +338,16 @@ def evaluate_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, a
         lo = (draws - out["mu"][None]).abs().quantile(params.interval, dim=0)  # (N, 6, 2) normalised half-widths
         mm = data.half_fov[:, None]
         error = (out["mu"] - data.target).norm(dim=-1) * mm
+        truth = torch.as_tensor(true_targets(data.rows), device=device)
+        true_error = ((out["mu"].float() - truth).norm(dim=-1) * mm).mean(-1).cpu().numpy()
         shown = np.where(np.isnan(expected_np), h_pred.amax(-1, keepdim=True).cpu().numpy(), expected_np)
         frame = data.rows[["subject", "label", "level", "grade", "morphology"]].assign(
             fold=fold, arm=arm, split=split,
             p_fracture=(1 - grade_p[:, 0]).cpu().numpy(), p_moderate=grade_p[:, 2:].sum(-1).cpu().numpy(),
             predicted_grade=grade_p.argmax(-1).cpu().numpy(),
             predicted_morphology=[MORPHOLOGIES[i] for i in morph_p.argmax(-1).cpu().tolist()],
-            point_error_mm=error.mean(-1).cpu().numpy(), interval_mm=(lo.mean(dim=(1, 2)) * data.half_fov).cpu().numpy(),
+            point_error_mm=error.mean(-1).cpu().numpy(), true_point_error_mm=true_error,
+            interval_mm=(lo.mean(dim=(1, 2)) * data.half_fov).cpu().numpy(),
             ha=h_pred[:, 0].cpu().numpy(), hm=h_pred[:, 1].cpu().numpy(), hp=h_pred[:, 2].cpu().numpy(),
             expected_ha=shown[:, 0], expected_hm=shown[:, 1], expected_hp=shown[:, 2], expected_source=sources,
             **{f"interval_{name}_mm": (lo[:, k].amax(-1) * data.half_fov).cpu().numpy() for k, name in enumerate(POINTS)})
