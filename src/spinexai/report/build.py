@@ -251,7 +251,8 @@ class Report:
         lines = pd.DataFrame({"": ["vertebrae", "measured", "not measured"],
                               "count": [len(h), len(measured), len(h) - len(measured)]})
         text = ("Six points on the vertebral-body mask in each vertebra's mid-sagittal reformation; the Genant reading "
-                "uses the vertebra's own heights.")
+                "compares them with expected heights: the vertebra's own largest, or the nearest unfractured "
+                "neighbours' scaled by level when all three are reduced alike.")
         if measured["point_error_mm"].notna().any():
             text += (f" Mean distance to the generator's points: {measured['point_error_mm'].mean():.2f} mm over "
                      f"{measured['point_error_mm'].notna().sum()} vertebrae.")
@@ -462,9 +463,10 @@ class Report:
 
         morph = Section("morphometry", "Genant morphometry")
         if hrow is not None and hrow["status"] == "measured":
-            cols = ["ha", "hm", "hp", "apr", "mpr", "mar", "genant_grade", "genant_morphology", "genant_loss",
-                    "true_ha", "true_hm", "true_hp", "point_error_mm"]
-            morph.blocks.append(Block(text="Heights in mm from the body mask; the reading uses the vertebra's own heights.",
+            cols = ["ha", "hm", "hp", "apr", "mpr", "mar", "expected_source", "genant_grade", "genant_morphology",
+                    "genant_loss", "true_ha", "true_hm", "true_hp", "point_error_mm"]
+            morph.blocks.append(Block(text="Heights in mm from the body mask; the reading compares them with the expected "
+                                           "heights (expected_source: own or neighbours).",
                                       table=pd.DataFrame([hrow[cols]])))
             kp = _read(Path(self.inputs.keypoints).parent / "predictions.parquet") if _exists(self.inputs.keypoints) else None
             if kp is not None:
