@@ -9,10 +9,14 @@ do the work.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import SimpleITK as sitk
-import torch
 from scipy import ndimage
+
+if TYPE_CHECKING:  # torch is imported where it is used: reformat jobs on the CPU never load it (seconds each)
+    import torch
 
 _RAS_TO_LPS = np.diag([-1.0, -1.0, 1.0])  # ITK's physical space is LPS, nibabel's RAS
 
@@ -114,6 +118,8 @@ def resample_affine_torch(volume: torch.Tensor, source_affine: np.ndarray, targe
     Returns:
         (B, *target_shape) tensor; points outside the volume get ``cval``.
     """
+    import torch
+
     device, dtype = volume.device, volume.dtype
     m = torch.as_tensor(np.linalg.inv(source_affine)[None] @ np.asarray(target_affines), dtype=torch.float32, device=device)
     axes = [torch.arange(n, device=device, dtype=torch.float32) for n in target_shape]
