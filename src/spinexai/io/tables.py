@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -583,6 +584,21 @@ def conform(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
         else:
             out[col.name] = out[col.name].astype(col.dtype)
     return out.reset_index(drop=True)
+
+
+def empty_frame(schema: TableSchema) -> pd.DataFrame:
+    """A zero-row frame with the schema's columns, in order, and its types."""
+    return conform(pd.DataFrame(columns=schema.names), schema)
+
+
+def concat_rows(frames: Iterable[pd.DataFrame], schema: TableSchema) -> pd.DataFrame:
+    """Stack ``frames`` (each with the schema's columns) into one conformed table.
+
+    Empty frames are skipped, and when every frame is empty the result has zero rows and the schema's
+    columns (never NaN rows: assigning a Series to an empty frame would adopt that Series' index).
+    """
+    parts = [f[schema.names] for f in frames if len(f)]
+    return conform(pd.concat(parts, ignore_index=True), schema) if parts else empty_frame(schema)
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: TableSchema) -> None:

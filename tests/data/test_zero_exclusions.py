@@ -1,0 +1,123 @@
+"""A clean dataset (nothing excluded at ingest or reformat) writes empty exclusion tables with the schema's columns."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from conftest import real
+from spinexai.data.collect import collect_patches
+from spinexai.data.ingest import IngestParams, ingest
+from spinexai.geometry.reformat import ReformatParams, reformat_subject
+from spinexai.io.tables import EXCLUDED, MANIFEST, PATCHES, concat_rows, empty_frame, read_table, write_table
+
+PARAMS = ReformatParams(patch_size=48, sagittal_size=64, min_fov_fraction=0.3)
+
+
+def _assert_empty_exclusions(path: Path) -> None:
+    table = pq.read_table(path)
+    assert table.num_rows == 0
+    assert table.schema.names == EXCLUDED.names
+    assert table.schema == EXCLUDED.arrow()
+    assert len(read_table(path, EXCLUDED)) == 0
+
+
+def _manifest_row(label: int, status: str = "included", reason: str = "") -> dict:
+    row = dict.fromkeys(MANIFEST.names + PATCHES.names, "")
+    row.update(subject="s1", series="", label=label, level=f"L{label - 19}", grade=0, fracture=False, mask_resampled=False,
+               centroid_x=0.0, centroid_y=0.0, centroid_z=float(label), ct_path="/data/s1_ct.nii.gz", status=status, reason=reason)
+    return row
+
+
+def test_empty_frame_has_the_schema_columns_and_types(tmp_path: Path) -> None:
+    frame = empty_frame(EXCLUDED)
+    assert list(frame.columns) == EXCLUDED.names and len(frame) == 0
+    write_table(frame, tmp_path / "excluded.parquet", EXCLUDED)
+    _assert_empty_exclusions(tmp_path / "excluded.parquet")
+
+
+def test_concat_rows_of_empty_frames_gives_zero_rows_not_nan_rows() -> None:
+    empty = pd.DataFrame(columns=EXCLUDED.names)
+    assert len(concat_rows([empty, empty], EXCLUDED)) == 0
+    assert len(concat_rows([], EXCLUDED)) == 0
+    one = pd.DataFrame([{"subject": "a", "series": "", "label": 20, "level": "L1", "stage": "ingest", "reason": "r", "file": "f"}])
+    both = concat_rows([empty, one], EXCLUDED)
+    assert len(both) == 1 and both["label"].tolist() == [20] and both["label"].dtype == np.int64
+
+
+def test_collect_patches_without_any_exclusion(tmp_path: Path) -> None:
+    """No vertebra dropped at ingest nor at reformat: zero exclusion rows, not NaN rows (IntCastingNaNError)."""
+    rows = [dict(_manifest_row(label), s=float(label), fov_fraction=1.0) for label in (20, 21)]
+    index = tmp_path / "index.parquet"
+    pd.DataFrame(rows).to_parquet(index, index=False)
+    patches, exclusions = collect_patches([str(index)], empty_frame(EXCLUDED))
+    assert len(patches) == 2 and len(exclusions) == 0
+    write_table(patches, tmp_path / "patches.parquet", PATCHES)
+    write_table(exclusions, tmp_path / "exclusions.parquet", EXCLUDED)
+    _assert_empty_exclusions(tmp_path / "exclusions.parquet")
+
+
+def test_collect_patches_reformat_exclusion_names_the_ct(tmp_path: Path) -> None:
+    rows = [dict(_manifest_row(20), s=0.0, fov_fraction=1.0),
+            dict(_manifest_row(21, "excluded", "only 10% of the patch lies in the field of view"), s=30.0, fov_fraction=0.1)]
+    index = tmp_path / "index.parquet"
+    pd.DataFrame(rows).to_parquet(index, index=False)
+    _, exclusions = collect_patches([str(index)], empty_frame(EXCLUDED))
+    assert exclusions[["label", "stage", "file"]].values.tolist() == [[21, "reformat", "/data/s1_ct.nii.gz"]]
+
+
+def test_ingest_writes_empty_exclusions_when_nothing_is_excluded(tmp_path: Path) -> None:
+    """A manifest whose every vertebra is included (the ingest frame used to fill with NaN rows)."""
+    root = _verse004_dataset(tmp_path)
+    manifest, excluded = ingest(root, IngestParams(centroids="file"))
+    assert (manifest.status == "included").all() and len(excluded) == 0
+    write_table(excluded, tmp_path / "excluded.parquet", EXCLUDED)
+    _assert_empty_exclusions(tmp_path / "excluded.parquet")
+
+
+def _verse004_dataset(tmp_path: Path) -> Path:
+    """VerSe'19 sub-verse004 as released (mask, centroid JSON), every level T9-L5 graded 0.
+
+    The CT is not part of the fixture: it is made from the mask on the mask's own (oblique, PIR) grid.
+    """
+    mask_path = real("verse_sub-verse004_labels", "sub-verse004_seg-vert_msk.nii.gz")
+    img = nib.load(mask_path)
+    ct = np.where(np.asanyarray(img.dataobj) > 0, 400, -900).astype(np.int16)
+    root = tmp_path / "ds"
+    raw, der = root / "rawdata" / "sub-verse004", root / "derivatives" / "sub-verse004"
+    raw.mkdir(parents=True)
+    der.mkdir(parents=True)
+    nib.save(nib.Nifti1Image(ct, img.affine), str(raw / "sub-verse004_ct.nii.gz"))
+    shutil.copy(mask_path, der / "sub-verse004_seg-vert_msk.nii.gz")
+    shutil.copy(real("verse_sub-verse004_labels", "sub-verse004_seg-subreg_ctd.json"), der / "sub-verse004_seg-subreg_ctd.json")
+    (root / "fracture_morphology.csv").write_text("subject,label,grade\n" + "".join(f"verse004,{label},0\n" for label in range(16, 25)))
+    return root
+
+
+def test_real_verse_case_with_zero_exclusions_through_ingest_reformat_collect(tmp_path: Path) -> None:
+    """sub-verse004 laid out as VerSe: ingest, reformat and collect as functions, every table written."""
+    root = _verse004_dataset(tmp_path)
+    out = tmp_path / "results"
+    out.mkdir()
+    manifest, excluded = ingest(root, IngestParams(centroids="file"))
+    assert set(manifest.label) == set(range(16, 25)) and (manifest.status == "included").all()
+    write_table(manifest, out / "manifest.parquet", MANIFEST)
+    write_table(excluded, out / "excluded.parquet", EXCLUDED)
+    _assert_empty_exclusions(out / "excluded.parquet")
+
+    manifest = read_table(out / "manifest.parquet", MANIFEST)
+    patches, _ = reformat_subject(manifest[manifest.subject == "verse004"], out / "patches", PARAMS)
+    assert (patches.status == "included").all() and len(patches) == 9
+    index = out / "index.parquet"
+    patches.to_parquet(index, index=False)
+
+    collected, exclusions = collect_patches([str(index)], read_table(out / "excluded.parquet", EXCLUDED))
+    write_table(collected, out / "patches.parquet", PATCHES)
+    write_table(exclusions, out / "exclusions.parquet", EXCLUDED)
+    _assert_empty_exclusions(out / "exclusions.parquet")
+    assert len(read_table(out / "patches.parquet", PATCHES)) == 9
