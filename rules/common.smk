@@ -13,6 +13,25 @@ from snakemake.logging import logger
 from spinexai.config import explanation_grids, validate_config
 
 
+def configs_in_force() -> tuple[str, bool]:
+    """(one line naming the config files in force, in the order applied; whether config/config.yaml was found)."""
+    given = [os.path.abspath(f) for f in workflow.overwrite_configfiles]
+    base = [os.path.abspath(f) for f in workflow.configfiles if os.path.abspath(f) not in given]
+    parts = [base[0] if base else f"no {os.path.abspath(BASE_CONFIG)} (schema defaults)"]
+    parts += [f"--configfile {f}" for f in given]
+    overrides = sorted(set(workflow.config_settings.config))
+    if overrides:
+        parts.append("--config " + " ".join(overrides))
+    return "config in force: " + ", then ".join(parts) + "; schema defaults for the rest", bool(base)
+
+
+_config_line, _base_found = configs_in_force()
+if _base_found or any(os.path.basename(f) == os.path.basename(BASE_CONFIG) for f in workflow.overwrite_configfiles):
+    logger.info(_config_line)
+else:
+    logger.warning(f"warning: {BASE_CONFIG} not found in {os.getcwd()} (snakemake --directory?); {_config_line}")
+
+
 validate_config(config, workflow.source_path("../config/schema.yaml"))
 for _warning in explanation_grids(config):
     logger.warning(f"warning: {_warning}")
