@@ -28,3 +28,11 @@ def test_unet_encoder_pools():
     assert FractureClassifier(3, 1, 2, pools=2)(x).shape == (2,)
     with pytest.raises(ValueError):
         UNetEncoder(3, 1, 2, pools=4)
+
+
+def test_vgg_replicate_padding_keeps_the_layout():
+    zeros, replicate = VGG11Features(2, 4, pools=3), VGG11Features(2, 4, pools=3, padding_mode="replicate")
+    replicate.load_state_dict(zeros.state_dict())
+    x = torch.rand(1, 2, 56, 56)
+    with torch.no_grad():
+        assert replicate(x).shape == zeros(x).shape and not torch.allclose(replicate(x), zeros(x))

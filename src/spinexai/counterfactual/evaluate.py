@@ -231,7 +231,7 @@ def randomised(model: AttributionNet, score, seed: int) -> tuple[AttributionNet,
     torch.manual_seed(seed)
     score = copy.deepcopy(score)
     old = score.classifier.backbone
-    score.classifier.backbone = VGG11Features(old.in_channels, old.width, old.batch_norm, old.pools).to(
+    score.classifier.backbone = VGG11Features(old.in_channels, old.width, old.batch_norm, old.pools, old.padding_mode).to(
         next(old.parameters()).device).requires_grad_(False).eval()
     random_model = AttributionNet(score.classifier.backbone, model.levels).to(next(model.parameters()).device)
     decoder = {k: v for k, v in model.state_dict().items() if not k.startswith("encoder.")}

@@ -23,9 +23,11 @@ class VGG11Features(nn.Module):
     ``batch_norm`` adds a BatchNorm2d after each convolution (torchvision's ``vgg11_bn`` layout).
     ``pools`` keeps the first max-pools (VGG-11: 5) and puts an identity in place of the others, so a
     smaller input gets the same latent grid (56^2 with 3 pools: 7 x 7 as 224^2 with 5) and the layer
-    indices stay torchvision's."""
+    indices stay torchvision's. ``padding_mode`` is the convolutions' (torchvision: zeros; replicate keeps
+    the image border from looking like an edge against air)."""
 
-    def __init__(self, in_channels: int = 3, width: int = 64, batch_norm: bool = False, pools: int = 5) -> None:
+    def __init__(self, in_channels: int = 3, width: int = 64, batch_norm: bool = False, pools: int = 5,
+                 padding_mode: str = "zeros") -> None:
         super().__init__()
         if not 1 <= pools <= 5:
             raise ValueError(f"pools must be 1-5, got {pools}")
@@ -40,7 +42,7 @@ class VGG11Features(nn.Module):
                 out = max(1, int(item) * width // 64)
                 norm = [nn.BatchNorm2d(out)] if batch_norm else []
                 # ReLU not in place: Grad-CAM hooks the last one
-                layers += [nn.Conv2d(channels, out, 3, padding=1), *norm, nn.ReLU()]
+                layers += [nn.Conv2d(channels, out, 3, padding=1, padding_mode=padding_mode), *norm, nn.ReLU()]
                 channels = out
         self.features = nn.Sequential(*layers)
         for m in self.features:
@@ -52,6 +54,7 @@ class VGG11Features(nn.Module):
         self.width = width
         self.batch_norm = batch_norm
         self.pools = pools
+        self.padding_mode = padding_mode
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)

@@ -25,7 +25,7 @@ class PrototypeNet(nn.Module):
 
     def __init__(self, params: ProtoParams) -> None:
         super().__init__()
-        self.backbone = VGG11Features(params.in_channels, params.width, params.batch_norm, params.pools)
+        self.backbone = VGG11Features(params.in_channels, params.width, params.batch_norm, params.pools, params.padding)
         c = self.backbone.out_channels
         self.add_on = nn.Sequential(nn.Conv2d(c, params.proto_dim, 1), nn.ReLU(),
                                     nn.Conv2d(params.proto_dim, params.proto_dim, 1), nn.Sigmoid())
@@ -75,7 +75,7 @@ class BaselineNet(nn.Module):
 
     def __init__(self, params: ProtoParams) -> None:
         super().__init__()
-        self.backbone = VGG11Features(params.in_channels, params.width, params.batch_norm, params.pools)
+        self.backbone = VGG11Features(params.in_channels, params.width, params.batch_norm, params.pools, params.padding)
         self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.3),
                                   nn.Linear(self.backbone.out_channels, params.n_classes))
 

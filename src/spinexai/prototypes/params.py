@@ -21,6 +21,7 @@ class ProtoParams(ConfigSection):
     pretrained: str = ""                  # torchvision VGG-11 weights file; empty: train from scratch
     batch_norm: bool = False              # VGG-11-BN (torchvision vgg11_bn layout); the papers' VGG-11 has none
     pools: int = 5                        # VGG-11 max-pools kept (5: VGG-11); the latent grid is input_size / 2**pools
+    padding: str = "zeros"                # convolution padding: zeros (VGG-11) or replicate
     init_from: str = ""                   # arm (model: baseline) whose same-fold backbone starts the prototype arms
     proto_dim: int = 128
     per_class: int = 3
