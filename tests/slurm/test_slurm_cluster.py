@@ -17,18 +17,32 @@ from conftest import REPO
 
 pytestmark = [pytest.mark.slurm, pytest.mark.xdist_group("slurm")]
 
+def _gpu_rules() -> list[str]:
+    """Rules that claim `gpu=gpu_slots`, read from rules/*.smk so that a new GPU rule is never missed."""
+    rules, current = [], None
+    for smk in sorted((REPO / "rules").glob("*.smk")):
+        for line in smk.read_text().splitlines():
+            if line.startswith("rule "):
+                current = line.split()[1].rstrip(":")
+            elif "gpu=gpu_slots" in line.replace(" ", "") and current and current not in rules:
+                rules.append(current)
+    return rules
+
+
+GPU_RULES = _gpu_rules()
+
 # The test node has no GPU and ~2 cores: GPU rules are mapped to CPU and memory requests shrunk.
 OVERRIDES = [
     "--default-resources", "slurm_partition=cpu", "mem_mb=1000", "runtime=30", "cpus_per_task=1",
-    "--set-resources", "train_classifier_3d:gpu=0", "evaluate_classifier_3d:gpu=0", "dissect:gpu=0", "dissect:mem_mb=2000",
+    "--set-resources",
+    *[f"{rule}:{key}" for rule in GPU_RULES for key in ("gpu=0", "mem_mb=2000")],
     "synthesize_subject:mem_mb=1000", "reformat_subject:mem_mb=1000", "ingest:mem_mb=1000",
-    "train_classifier_3d:mem_mb=2000", "evaluate_classifier_3d:mem_mb=2000",
-    "train_keypoints:gpu=0", "evaluate_keypoints:gpu=0", "train_keypoints:mem_mb=2000", "evaluate_keypoints:mem_mb=2000",
-    "train_prototypes:gpu=0", "evaluate_prototypes:gpu=0", "train_prototypes:mem_mb=2000", "evaluate_prototypes:mem_mb=2000",
-    *[f"{rule}:{key}" for rule in ("train_inpainter", "evaluate_inpainter", "train_attribution", "evaluate_attribution")
-      for key in ("gpu=0", "mem_mb=2000")],
     "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "5",
 ]
+
+
+def test_every_gpu_rule_is_found():
+    assert {"train_classifier_3d", "benchmark_fold", "train_attribution"} <= set(GPU_RULES), GPU_RULES
 
 
 def _slurm_ready() -> str | None:
@@ -120,6 +134,6 @@ def test_a_cancelled_training_job_is_retried_and_resumes(workdir, record_propert
     assert proc.returncode == 0, _failure(console.read_text())
     fold, job = cancelled
     log_text = (workdir / f"logs/train_classifier_3d/fold{fold}.log").read_text(errors="replace")
-    assert "resumed from" in log_text, log_text[-3000:]
+    assert "resuming training stage classifier3d/fold" in log_text, log_text[-3000:]
     record_property("slurm", f"cancelled SLURM job {job} (train_classifier_3d, fold {fold}); "
                                      "the retry resumed from its checkpoint")
