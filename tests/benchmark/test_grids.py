@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from spinexai.benchmark.grids import centre_index, downsample_region, extent_mm, model_grid
+from spinexai.benchmark.grids import centre_index, downsample_region, extent_mm, grid_affine, model_grid
 from spinexai.benchmark.references import centre_prior, random_map, vertebra_seed
 from spinexai.benchmark.stats import paired_wilcoxon
 
@@ -50,3 +50,17 @@ def test_wilcoxon_is_two_sided_exact_without_ties_and_counts_pairs():
     assert p == pytest.approx(stats.wilcoxon(a[:5], b[:5], method="exact").pvalue)
     assert paired_wilcoxon(np.ones(4), np.ones(4))[1] != paired_wilcoxon(np.ones(4), np.ones(4))[1]  # NaN: no differences
     assert paired_wilcoxon([1, 2, 3, 4], [0, 1, 2, 3])[3] == "approx"  # tied differences
+
+
+def test_grid_affine_puts_each_map_voxel_at_the_centre_of_the_native_voxels_it_covers():
+    rotation = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, 1.0], [-1.0, 0.0, 0.0]]) * [0.5, 1.0, 2.0]
+    native = np.eye(4)
+    native[:3, :3], native[:3, 3] = rotation, [10.0, -20.0, 5.0]
+    crop_affine = grid_affine(native, (96, 96, 96), (64, 64, 64), (32, 32, 32))
+    native_voxels = np.stack(np.meshgrid(*[np.arange(16 + 2 * 3, 16 + 2 * 3 + 2)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    expected = (native[:3, :3] @ native_voxels.T).T.mean(0) + native[:3, 3]
+    assert np.allclose(crop_affine[:3, :3] @ [3, 3, 3] + crop_affine[:3, 3], expected)
+    # the sagittal grid keeps its single slice
+    flat = grid_affine(native, (224, 224, 1), (224, 224, 1), (112, 112, 1))
+    assert np.allclose(flat[:3, :3], native[:3, :3] @ np.diag([2.0, 2.0, 1.0]))
+    assert np.allclose(flat[:3, 3], native[:3, :3] @ [0.5, 0.5, 0.0] + native[:3, 3])

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from spinexai.benchmark.grids import Grid, downsample_region, extent_mm, model_grid, patch_region
+from spinexai.benchmark.grids import Grid, downsample_region, extent_mm, grid_affine, model_grid, patch_region
 from spinexai.benchmark.maps2d import (
     cam_maps,
     captum_maps,
@@ -77,6 +77,8 @@ class GridMaps:
     rows: pd.DataFrame
     regions: np.ndarray                              # (N, *shape) bool
     body_mm: np.ndarray                              # (N,) body height
+    affines: np.ndarray | None = None                # (N, 4, 4) world affine of each vertebra's grid
+    sources: np.ndarray | None = None                # (N,) the native region file each region came from
     maps: dict[str, np.ndarray] = field(default_factory=dict)   # method -> (N, *shape) float32
 
 
@@ -108,7 +110,11 @@ def sagittal_grid(rows: pd.DataFrame, size: int) -> GridMaps:
     grid = model_grid("2d", native, spacing, size)
     regions = np.stack([downsample_region(_own(r.sag_fracture, r.label)[..., 0], grid.shape) for r in rows.itertuples()])
     body = np.array([extent_mm(_body(r, "sag_body", "sag_mask")[..., 0], 0, spacing[0]) for r in rows.itertuples()])
-    return GridMaps(grid, rows, regions, body)
+    # The reformation's affine is its tangent plane at the centre: exact along the centre row, approximate
+    # elsewhere on the curved sheet.
+    affines = np.stack([grid_affine(read_header(p).affine, (*native, 1), (*native, 1), (size, size, 1))
+                        for p in rows["sag_ct"]])
+    return GridMaps(grid, rows, regions, body, affines, rows["sag_fracture"].to_numpy(str))
 
 
 def patch_grid(rows: pd.DataFrame, cls: ClassifierParams) -> GridMaps:
@@ -118,7 +124,9 @@ def patch_grid(rows: pd.DataFrame, cls: ClassifierParams) -> GridMaps:
     grid = model_grid("3d", (cls.crop,) * 3, spacing, cls.input_size)
     regions = np.stack([patch_region(_own(r.fracture_patch, r.label), cls.crop, cls.input_size) for r in rows.itertuples()])
     body = np.array([extent_mm(_body(r, "body_patch", "mask_patch"), 0, spacing[0]) for r in rows.itertuples()])
-    return GridMaps(grid, rows, regions, body)
+    affines = np.stack([grid_affine(read_header(p).affine, header.shape[:3], (cls.crop,) * 3, (cls.input_size,) * 3)
+                        for p in rows["ct_patch"]])
+    return GridMaps(grid, rows, regions, body, affines, rows["fracture_patch"].to_numpy(str))
 
 
 def _numpy(maps: torch.Tensor, size: int) -> np.ndarray:
@@ -210,7 +218,8 @@ def benchmark_fold(patches: pd.DataFrame, folds: pd.DataFrame, fold: int, models
 
 def save_maps(target: GridMaps | None, fold: int, path: str | Path) -> None:
     """The grid's maps with what is needed to score them again: subject, label, grade, fold, spacing,
-    the vertebra centre and the region on the grid; one array per method, named after it."""
+    the vertebra centre, the region on the grid, each vertebra's grid affine (world mm of every map
+    voxel) and the native region file; one array per method, named after it."""
     if target is None:
         arrays = {"subject": np.zeros(0, str), "label": np.zeros(0, np.int64), "methods": np.zeros(0, str)}
     else:
@@ -218,6 +227,7 @@ def save_maps(target: GridMaps | None, fold: int, path: str | Path) -> None:
                   "grade": target.rows["grade"].to_numpy(np.int64), "fold": np.array(fold),
                   "grid": np.array(target.grid.name), "spacing": np.asarray(target.grid.spacing),
                   "centre": np.asarray(target.grid.centre), "region": target.regions,
+                  "affine": target.affines, "source": target.sources,
                   "methods": np.array(sorted(target.maps), dtype=str)}
         arrays |= {f"map_{name}": maps for name, maps in target.maps.items()}
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
