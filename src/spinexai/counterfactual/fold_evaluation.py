@@ -3,6 +3,7 @@ evaluate_attribution rules)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ from spinexai.counterfactual.train import CounterfactualFold
 from spinexai.prototypes.evaluate import region_masks
 
 SPLITS = ("val", "test")
+log = logging.getLogger(__name__)
 
 
 def evaluate_inpainter_fold(fold: CounterfactualFold, inpainter_path: str | Path) -> DomainTest:
@@ -54,11 +56,14 @@ def evaluate_attribution_fold(fold: CounterfactualFold, inpainter_path: str | Pa
     batch = cf.attribution_batch_size
     localisation, sanity, effects, arrays = [], [], [], {}
     timing = pd.DataFrame()
+    timed_split = "test" if len(fold.parts["test"]) else "val"
     for split in SPLITS:
         data = fold.images(split)
         if not len(data.x):
             continue
         rows, size = data.rows, data.x.shape[-1]
+        log.info("fold %d, %s: %d vertebrae: maps, localisation, counterfactual effects, sanity check", fold.fold,
+                 split, len(rows))
         spacing = pixel_spacing(rows, size)
         fracture, body = region_masks(rows, "sag_fracture", size), region_masks(rows, "sag_body", size)
         fractured = is_fractured(rows).astype(bool)
@@ -87,7 +92,8 @@ def evaluate_attribution_fold(fold: CounterfactualFold, inpainter_path: str | Pa
             for method, rmap in random_maps.items():
                 rho = rank_correlation(maps[method][idx], rmap)
                 sanity.append(rows.iloc[idx.cpu().numpy()][_KEYS].assign(split=split, method=method, spearman=rho))
-        if split == "test" or timing.empty:
+        if split == timed_split:
+            log.info("fold %d: timing the methods on the %s split", fold.fold, split)
             timing = timing_table(model, fold.score, inpaint, data.x, cf, device, batch).assign(split=split)
         arrays.update({f"{split}_subject": rows["subject"].to_numpy(str), f"{split}_label": rows["label"].to_numpy(),
                        f"{split}_map": maps["ours"].cpu().numpy().astype(np.float16),

@@ -47,6 +47,7 @@ class CounterfactualParams(ConfigSection):
     optimisation_steps: int = 100          # iterative mask-optimisation baseline of the timing table
     gallery_cases: int = 8
     timing_repeats: int = 3
+    timing_maps: int = 8                   # images the iterative baseline is timed on (it costs steps x a training step each)
     seed: int = 0
     device: str = "auto"
 
@@ -62,7 +63,8 @@ STAGE_KEYS = {
     "evaluate_inpainter": _COMMON + _INPAINTER + ("repetitions", "fracture_threshold"),
     "train_attribution": _COMMON + _INPAINTER + _ATTRIBUTION,
     "evaluate_attribution": _COMMON + _INPAINTER + _ATTRIBUTION + (
-        "percentiles", "box_iou", "optimisation_steps", "gallery_cases", "timing_repeats", "fracture_threshold"),
+        "percentiles", "box_iou", "optimisation_steps", "gallery_cases", "timing_repeats", "timing_maps",
+        "fracture_threshold"),
 }
 
 
