@@ -38,7 +38,8 @@ def pixel_spacing(rows: pd.DataFrame, size: int) -> float:
 
 
 def is_fractured(rows: pd.DataFrame) -> np.ndarray:
-    return (rows["grade"].to_numpy() > 0).astype(int)
+    """1 for a fractured vertebra: the patch table's ``fracture`` (grade >= data.fracture_min_grade)."""
+    return rows["fracture"].to_numpy(bool).astype(int)
 
 
 # -- (i) inpainter domain test -----------------------------------------------------------------------

@@ -40,7 +40,7 @@ def _row(axes, image, soft, cf_image, target, threshold: float, title: str) -> N
 
 
 def gallery(arrays: dict[str, np.ndarray], effects: pd.DataFrame, threshold: float, cases: int, path: str | Path) -> None:
-    """The fractured test (else validation) cases with the highest p(fracture), one row each."""
+    """The test (else validation) cases of grade >= 1 with the highest p(fracture), one row each."""
     split = "test" if "test_map" in arrays else "val"
     picked = []
     if f"{split}_map" in arrays:

@@ -658,7 +658,7 @@ CF_DOMAIN = TableSchema(
     (_c("condition", "string", "original, healthy_tissue or fracture_region"),
      _c("repetition", "int64", "draw of the random masks (0 for the other conditions)"),
      _c("auc", "float64", "ROC AUC of p(fracture)"), _c("n", "int64", "vertebrae"),
-     _c("n_positive", "int64", "fractured vertebrae (grade > 0)"),
+     _c("n_positive", "int64", "fractured vertebrae (grade >= data.fracture_min_grade)"),
      _c("mean_p_fractured", "float64", "mean p(fracture) of the fractured vertebrae"),
      _c("mean_p_healthy", "float64", "mean p(fracture) of the healthy vertebrae"),
      _c("split", "string", "evaluated split (test; val without a test set)")) + _FOLD,
