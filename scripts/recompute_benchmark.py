@@ -85,7 +85,7 @@ def recompute(results: Path, dataset: Path) -> pd.DataFrame:
             continue
         grid, fold, spacing = str(saved["grid"]), int(saved["fold"]), np.asarray(saved["spacing"], float)
         shape = saved["region"].shape[1:]
-        for n, (subject, label) in enumerate(zip(saved["subject"], saved["label"])):
+        for n, (subject, label) in enumerate(zip(saved["subject"], saved["label"], strict=True)):
             if grid == "3d":
                 if subject not in masks:
                     image = nib.load(dataset / "derivatives" / f"sub-{subject}" / f"sub-{subject}_seg-fx_msk.nii.gz")
