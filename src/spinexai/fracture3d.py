@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +17,10 @@ from spinexai.config import ConfigSection
 from spinexai.data.augment import AugmentParams, augment_batch
 from spinexai.data.tensors import load_patch_stack
 from spinexai.errors import InputError
-from spinexai.io.atomic import atomic_path, write_text_atomic
 from spinexai.metrics import binary_metrics
 from spinexai.models import FractureClassifier
 from spinexai.train import Engine, EngineConfig, pick_device
+from spinexai.train.saving import load_into
 
 log = logging.getLogger(__name__)
 METRICS = ("f1", "accuracy", "auc", "ap", "sensitivity", "specificity")
@@ -127,17 +126,8 @@ def train_fold(patches: pd.DataFrame, folds: pd.DataFrame, fold: int, params: Cl
     return engine.best_state, pd.DataFrame(history)
 
 
-def save_model(state: dict, params: ClassifierParams, path: str | Path) -> None:
-    """A plain state dict plus the JSON of the config beside it."""
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
-    write_text_atomic(Path(path).with_suffix(".json"), json.dumps(asdict(params), indent=1) + "\n")
-
-
 def load_model(path: str | Path, params: ClassifierParams, device: torch.device) -> FractureClassifier:
-    model = build_model(params).to(device)
-    model.load_state_dict(torch.load(path, map_location=device, weights_only=True))
-    return model.eval()
+    return load_into(build_model(params), path, device)
 
 
 def evaluate_fold(patches: pd.DataFrame, folds: pd.DataFrame, fold: int, params: ClassifierParams,

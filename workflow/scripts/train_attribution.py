@@ -4,8 +4,8 @@ fold's frozen 2D classifier and inpainter)."""
 import torch
 
 from spinexai.counterfactual.train import CounterfactualFold
-from spinexai.io.atomic import atomic_path
 from spinexai.io.tables import CF_ATTRIBUTION_HISTORY, write_table
+from spinexai.train.saving import input_geometry, save_model
 from spinexai.train.state import state_dir_for
 from spinexai.workflow import run
 
@@ -18,8 +18,8 @@ def main(io):
                           fold.rows, fold.folds)
     model, history = fold.fit_attribution(io.input.inpainter, state)
     write_table(history.assign(fold=fold.fold), io.output.history, CF_ATTRIBUTION_HISTORY)
-    with atomic_path(io.output.model) as tmp:
-        torch.save(model.state_dict(), tmp)
+    save_model(model.state_dict(), io.output.model, "counterfactual/attribution", io.params.counterfactual,
+               input_geometry(fold.rows, ("sag_ct",)), fold=fold.fold, classifier=io.params.classifier)
 
 
 run(main, globals())

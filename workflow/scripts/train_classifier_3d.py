@@ -2,8 +2,9 @@
 
 import torch
 
-from spinexai.fracture3d import ClassifierParams, save_model, train_fold
+from spinexai.fracture3d import ClassifierParams, train_fold
 from spinexai.io.tables import CLASSIFIER_HISTORY, FOLDS, PATCHES, read_table, write_table
+from spinexai.train.saving import input_geometry, save_model
 from spinexai.train.state import state_dir_for
 from spinexai.workflow import run
 
@@ -16,7 +17,7 @@ def main(io):
     state = state_dir_for(io.params.state_root, params, patches, folds)
     best, history = train_fold(patches, folds, fold, params, state)
     write_table(history, io.output.history, CLASSIFIER_HISTORY)
-    save_model(best, params, io.output.model)
+    save_model(best, io.output.model, "classifier3d", params, input_geometry(patches, ("ct_patch",)), fold=fold)
 
 
 run(main, globals())

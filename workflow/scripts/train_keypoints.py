@@ -2,9 +2,9 @@
 
 import torch
 
-from spinexai.io.atomic import atomic_path
 from spinexai.io.tables import FOLDS, KEYPOINT_HISTORY, MORPHOMETRY, PATCHES, read_table, write_table
 from spinexai.morphometry.keypoints import KeypointParams, keypoint_rows, train_keypoint_fold
+from spinexai.train.saving import input_geometry, save_model
 from spinexai.train.state import state_dir_for
 from spinexai.workflow import run
 
@@ -17,8 +17,8 @@ def main(io):
     state = state_dir_for(io.params.state_root, params, rows, folds)
     best, history = train_keypoint_fold(rows, folds, int(io.wildcards.fold), io.wildcards.arm, params, state)
     write_table(history, io.output.history, KEYPOINT_HISTORY)
-    with atomic_path(io.output.model) as tmp:
-        torch.save(best, tmp)
+    save_model(best, io.output.model, "keypoints", params, input_geometry(rows, ("sag_ct",)),
+               fold=int(io.wildcards.fold), arm=io.wildcards.arm)
 
 
 run(main, globals())

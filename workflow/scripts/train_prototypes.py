@@ -2,11 +2,11 @@
 
 import torch
 
-from spinexai.io.atomic import atomic_path
 from spinexai.io.tables import FOLDS, PATCHES, PROTO_HISTORY, read_table, write_table
 from spinexai.prototypes.data import graded_rows
 from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.train import train_prototype_fold
+from spinexai.train.saving import input_geometry, save_model
 from spinexai.train.state import state_dir_for
 from spinexai.workflow import run
 
@@ -20,8 +20,8 @@ def main(io):
     init = getattr(io.input, "init", None) or None  # prototypes.init_from: the same fold's baseline model
     best, history = train_prototype_fold(rows, folds, int(io.wildcards.fold), params, state, init)
     write_table(history, io.output.history, PROTO_HISTORY)
-    with atomic_path(io.output.model) as tmp:
-        torch.save(best, tmp)
+    save_model(best, io.output.model, f"prototypes/{params.model}", params, input_geometry(rows, ("sag_ct",)),
+               fold=int(io.wildcards.fold), arm=io.wildcards.arm)
 
 
 run(main, globals())

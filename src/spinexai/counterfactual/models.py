@@ -14,17 +14,12 @@ from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.errors import InputError
 from spinexai.prototypes.network import BaselineNet
 from spinexai.prototypes.params import ProtoParams
+from spinexai.train.saving import load_into
 
 
 def load_weights(model: nn.Module, path: str | Path, device: torch.device) -> nn.Module:
     """Load a state dict written by this pipeline; a file of another model gets an error naming it."""
-    state = torch.load(path, map_location=device, weights_only=True)
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as err:
-        raise InputError(path, None, f"does not fit {model.__class__.__name__} under the current config "
-                         f"({str(err).splitlines()[0]})") from None
-    return model.to(device).eval()
+    return load_into(model, path, device)
 
 
 def load_classifier(proto: ProtoParams, path: str | Path, device: torch.device) -> BaselineNet:

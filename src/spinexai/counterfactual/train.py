@@ -23,12 +23,12 @@ from spinexai.counterfactual.models import (
     load_weights,
 )
 from spinexai.counterfactual.params import CounterfactualParams
-from spinexai.io.atomic import atomic_path
 from spinexai.io.tables import FOLDS, PATCHES, read_table
 from spinexai.prototypes.data import ImageSet, graded_rows, image_set, split_rows
 from spinexai.prototypes.params import ProtoParams
 from spinexai.train import Engine, EngineConfig, pick_device
 from spinexai.train.engine import stage_name
+from spinexai.train.saving import finished_stage, save_stage
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +36,17 @@ log = logging.getLogger(__name__)
 def run_stage(model: torch.nn.Module, state_dir: Path, device: torch.device, optimizer: torch.optim.Optimizer,
               config: EngineConfig, batches, loss_fn, evaluate, scheduler=None) -> pd.DataFrame:
     """One resumable engine run; the best model (by the monitored metric) is loaded at the end."""
-    done = state_dir / "done.pt"
-    if done.exists():
-        state = torch.load(done, map_location=device, weights_only=True)
+    state = finished_stage(state_dir, device)
+    if state is not None:
         model.load_state_dict(state["model"])
-        log.info("reusing finished stage %s (%d epochs) from %s", stage_name(state_dir), len(state["history"].get("epoch", [])), done)
+        log.info("reusing finished stage %s (%d epochs) from %s", stage_name(state_dir), len(state["history"].get("epoch", [])),
+                 state_dir)
         return pd.DataFrame(state["history"])
     engine = Engine(model, optimizer, config, state_dir, device, scheduler)
     history = pd.DataFrame(engine.fit(batches, loss_fn, evaluate))
     if engine.best_state is not None:
         model.load_state_dict(engine.best_state)
-    with atomic_path(done) as tmp:
-        torch.save({"model": model.state_dict(), "history": history.to_dict("list")}, tmp)
+    save_stage(state_dir, {"model": model.state_dict(), "history": history.to_dict("list")})
     return history
 
 

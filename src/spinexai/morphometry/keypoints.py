@@ -36,6 +36,7 @@ from spinexai.models.flow import RealNVP
 from spinexai.morphometry.fuzzy_gsq import MORPHOLOGIES, fuzzy_genant
 from spinexai.morphometry.rle import rle_loss, sample_keypoints
 from spinexai.train import Engine, EngineConfig, pick_device
+from spinexai.train.saving import load_into
 
 log = logging.getLogger(__name__)
 POINTS = [f"{e}_{p}" for e in ("sup", "inf") for p in "amp"]
@@ -320,8 +321,7 @@ def evaluate_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, a
     device = pick_device(params.device)
     weights = params.weights(arm)
     model = KeypointNet(params.width, params.flow_layers).to(device)
-    model.load_state_dict(torch.load(model_path, map_location=device, weights_only=True))
-    model.eval()
+    load_into(model, model_path, device)
     generator = torch.Generator(device=device).manual_seed(params.seed + fold)
     parts = split_keypoint_rows(rows, folds, fold)
     predictions, metrics = [], []

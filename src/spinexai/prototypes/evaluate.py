@@ -23,6 +23,7 @@ from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.projection import latent_batched, nearest_own_patches, top_box, upsampled_similarity
 from spinexai.prototypes.train import predict
 from spinexai.train import pick_device
+from spinexai.train.saving import load_into
 
 TOP_K = 3
 
@@ -133,9 +134,7 @@ def evaluate_prototype_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, 
                             model_path: str | Path) -> Evaluation:
     """Everything the summary, the report and the reader kit need from one trained fold of one arm."""
     device = pick_device(params.device)
-    model = build_model(params).to(device)
-    model.load_state_dict(torch.load(model_path, map_location=device, weights_only=True))
-    model.eval()
+    model = load_into(build_model(params), model_path, device)
     parts = split_rows(rows, folds, fold)
     preds, metrics, tops, contribs, locs = [], [], [], [], []
     maps: dict[str, np.ndarray] = {}

@@ -21,7 +21,6 @@ import torch
 from torch import nn
 
 from spinexai.errors import InputError
-from spinexai.io.atomic import atomic_path
 from spinexai.metrics import multiclass_metrics
 from spinexai.models.vgg import load_vgg11_weights
 from spinexai.prototypes.data import ImageSet, augment, image_set, split_rows
@@ -36,6 +35,7 @@ from spinexai.prototypes.network import BaselineNet, PrototypeNet, build_model, 
 from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.projection import push_prototypes
 from spinexai.train import Engine, EngineConfig, pick_device
+from spinexai.train.saving import finished_stage, load_state, save_stage
 
 log = logging.getLogger(__name__)
 
@@ -120,13 +120,12 @@ class FoldTrainer:
     def _stage(self, index: int, name: str, epochs: int, optimizer_groups: list[dict], loss_fn,
                keep_best: bool = False, patience: int | None = None) -> float:
         """Run (or resume, or skip when done) one stage; returns its final validation class-average F1."""
-        done = self.state_dir / name / "done.pt"
-        if done.exists():
-            state = torch.load(done, map_location=self.device, weights_only=True)
+        state = finished_stage(self.state_dir / name, self.device)
+        if state is not None:
             self.model.load_state_dict(state["model"])
             self.history.append(pd.DataFrame(state["history"]))
             log.info("fold %d: reusing finished stage %s (%d epochs) from %s", self.fold, name,
-                     len(state["history"].get("epoch", [])), done)
+                     len(state["history"].get("epoch", [])), self.state_dir / name)
             return float(state["class_f1"])
         optimizer = torch.optim.Adam(optimizer_groups)
         engine = Engine(self.model, optimizer, EngineConfig(epochs, patience or epochs + 1, self.params.seed + 1000 * self.fold + index,
@@ -136,8 +135,8 @@ class FoldTrainer:
             self.model.load_state_dict(engine.best_state)
         value = float(self.evaluate(self.model)["class_f1"])
         self.history.append(history)
-        with atomic_path(done) as tmp:
-            torch.save({"model": self.model.state_dict(), "history": history.to_dict("list"), "class_f1": value}, tmp)
+        save_stage(self.state_dir / name, {"model": self.model.state_dict(), "history": history.to_dict("list"),
+                                           "class_f1": value})
         return value
 
     def fit_baseline(self) -> dict[str, torch.Tensor]:
@@ -180,15 +179,14 @@ class FoldTrainer:
         return best_state, projection
 
     def _push(self, cycle: int) -> pd.DataFrame:
-        done = self.state_dir / f"push{cycle}" / "done.pt"
-        if done.exists():
-            state = torch.load(done, map_location=self.device, weights_only=True)
+        folder = self.state_dir / f"push{cycle}"
+        state = finished_stage(folder, self.device)
+        if state is not None:
             self.model.load_state_dict(state["model"])
-            log.info("fold %d: reusing finished stage push%d (prototype projection) from %s", self.fold, cycle, done)
+            log.info("fold %d: reusing finished stage push%d (prototype projection) from %s", self.fold, cycle, folder)
             return pd.DataFrame(state["projection"])
         projection = push_prototypes(self.model, self.train.x, self.train.y, self.params.batch_size)
-        with atomic_path(done) as tmp:
-            torch.save({"model": self.model.state_dict(), "projection": projection.to_dict("list")}, tmp)
+        save_stage(folder, {"model": self.model.state_dict(), "projection": projection.to_dict("list")})
         return projection
 
     def history_table(self) -> pd.DataFrame:
@@ -199,7 +197,7 @@ def load_backbone(model: nn.Module, path: str | Path) -> None:
     """Copy the ``backbone.*`` weights of a saved model (the baseline arm of the same fold) into ``model``:
     the offline stand-in for the paper's ImageNet start, from which a prototype layer on a random
     backbone collapses."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_state(path)
     backbone = {k.removeprefix("backbone."): v for k, v in state.items() if k.startswith("backbone.")}
     try:
         model.backbone.load_state_dict(backbone)
