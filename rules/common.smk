@@ -25,11 +25,11 @@ def configs_in_force() -> tuple[str, bool]:
     return "config in force: " + ", then ".join(parts) + "; schema defaults for the rest", bool(base)
 
 
-_config_line, _base_found = configs_in_force()
+CONFIG_IN_FORCE, _base_found = configs_in_force()
 if _base_found or any(os.path.basename(f) == os.path.basename(BASE_CONFIG) for f in workflow.overwrite_configfiles):
-    logger.info(_config_line)
+    logger.info(CONFIG_IN_FORCE)
 else:
-    logger.warning(f"warning: {BASE_CONFIG} not found in {os.getcwd()} (snakemake --directory?); {_config_line}")
+    logger.warning(f"warning: {BASE_CONFIG} not found in {os.getcwd()} (snakemake --directory?); {CONFIG_IN_FORCE}")
 
 
 validate_config(config, workflow.source_path("../config/schema.yaml"))

@@ -14,6 +14,7 @@ rule report:
         figures=directory(f"{RESULTS}/report/figures"),
     params:
         config=config,  # the report shows the whole config, so any change re-renders it
+        config_sources=CONFIG_IN_FORCE,
     log:
         "logs/report.log",
     threads: 1

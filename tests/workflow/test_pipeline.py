@@ -300,6 +300,12 @@ def test_report_renders_in_chromium(workdir):
 
 
 @pytest.mark.slow
+def test_report_names_the_config_files_in_force(workdir):
+    report = (workdir / "results/report/index.html").read_text()
+    assert "Config files in force" in report
+    assert "config in force: " in report and "--configfile " in report and "config/test.yaml" in report
+
+
 def test_report_states_what_did_not_run(workdir, tmp_path):
     """A stage without outputs gets an empty state, not a broken link."""
     from spinexai.report.build import Report, ReportInputs

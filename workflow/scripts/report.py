@@ -13,6 +13,7 @@ def main(io):
 
     inputs = ReportInputs(
         results=Path(io.output.index).parent.parent, config=dict(io.params.config),
+        config_sources=str(io.params.config_sources),
         manifest=get("manifest"), exclusions=get("exclusions"), patches=get("patches"), folds=get("folds"),
         table1=get("table1"), metrics_by_fold=get("metrics_by_fold"), predictions=get("predictions"),
         curves=get("curves"), heights=get("heights"), keypoints=get("keypoints"), cases=get("cases"),

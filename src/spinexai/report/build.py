@@ -77,6 +77,7 @@ class ReportInputs:
 
     results: Path
     config: dict
+    config_sources: str = ""  # which config files (and --config overrides) were applied, in order
     manifest: Path | None = None
     exclusions: Path | None = None
     patches: Path | None = None
@@ -391,8 +392,10 @@ class Report:
 
     def config_section(self) -> Section:
         versions = pd.DataFrame({"package": PACKAGES, "version": [_version(p) for p in PACKAGES]})
+        sources = [Block(heading="Config files in force", pre=self.inputs.config_sources)] if self.inputs.config_sources else []
         return Section("config", "Config and versions", [
-            Block(table=versions), Block(heading="Config (after defaults)", pre=yaml.safe_dump(self.cfg, sort_keys=False))])
+            Block(table=versions), *sources,
+            Block(heading="Config (after defaults)", pre=yaml.safe_dump(self.cfg, sort_keys=False))])
 
     # -- case pages -------------------------------------------------------------------------------------
 
