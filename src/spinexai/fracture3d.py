@@ -15,6 +15,7 @@ from sklearn.metrics import precision_recall_curve, roc_curve
 
 from spinexai.config import ConfigSection
 from spinexai.data.augment import AugmentParams, augment_batch
+from spinexai.data.folds import fold_parts
 from spinexai.data.tensors import load_patch_stack
 from spinexai.errors import InputError
 from spinexai.metrics import binary_metrics
@@ -50,13 +51,10 @@ class ClassifierParams(ConfigSection):
 
 def split_rows(patches: pd.DataFrame, folds: pd.DataFrame, fold: int) -> dict[str, pd.DataFrame]:
     """Included vertebrae of the fold's training, validation and test subjects."""
-    inc = patches[patches["status"] == "included"].merge(folds[["subject", "split", "fold"]], on="subject")
-    parts = {"train": inc[(inc["split"] == "cv") & (inc["fold"] != fold)],
-             "val": inc[(inc["split"] == "cv") & (inc["fold"] == fold)],
-             "test": inc[inc["split"] == "test"]}
+    parts = fold_parts(patches[patches["status"] == "included"], folds, fold)
     if parts["train"]["fracture"].sum() == 0:
         raise InputError("results/data/folds.parquet", "fold", f"fold {fold}: no fractured vertebra to train on")
-    return {k: v.reset_index(drop=True) for k, v in parts.items()}
+    return parts
 
 
 def balanced_epoch(labels: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

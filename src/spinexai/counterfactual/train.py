@@ -23,8 +23,9 @@ from spinexai.counterfactual.models import (
     load_weights,
 )
 from spinexai.counterfactual.params import CounterfactualParams
+from spinexai.data.folds import fold_parts
 from spinexai.io.tables import FOLDS, PATCHES, read_table
-from spinexai.prototypes.data import ImageSet, graded_rows, image_set, split_rows
+from spinexai.prototypes.data import ImageSet, graded_rows, image_set
 from spinexai.prototypes.params import ProtoParams
 from spinexai.train import Engine, EngineConfig, pick_device
 from spinexai.train.engine import stage_name
@@ -75,7 +76,7 @@ class CounterfactualFold:
         self.cf, self.proto, self.fold = cf, proto, fold
         self.rows, self.folds = rows, folds
         self.device = pick_device(cf.device)
-        self.parts = split_rows(rows, folds, fold)
+        self.parts = fold_parts(rows, folds, fold)
         self.classifier = load_classifier(proto, classifier_path, self.device)
         self.score = fracture_score(self.classifier, proto).to(self.device)
 

@@ -47,3 +47,13 @@ def make_folds(patches: pd.DataFrame, *, n_folds: int, test_fraction: float, see
     for fold, (_, val) in enumerate(splitter.split(cv_index, cv_strata)):
         subjects.loc[cv_index[val], "fold"] = fold
     return subjects.sort_values("subject").reset_index(drop=True)
+
+
+def fold_parts(rows: pd.DataFrame, folds: pd.DataFrame, fold: int) -> dict[str, pd.DataFrame]:
+    """``rows`` of the fold's training subjects (the other CV folds), validation subjects (this fold) and
+    the held-out test subjects, each with the subject's ``split`` and ``fold`` and a fresh index."""
+    merged = rows.merge(folds[["subject", "split", "fold"]], on="subject", suffixes=("", "_of_subject"))
+    cv = merged["split"] == "cv"
+    return {"train": merged[cv & (merged["fold"] != fold)].reset_index(drop=True),
+            "val": merged[cv & (merged["fold"] == fold)].reset_index(drop=True),
+            "test": merged[merged["split"] == "test"].reset_index(drop=True)}

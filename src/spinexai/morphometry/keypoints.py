@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from spinexai.config import ConfigSection
+from spinexai.data.folds import fold_parts
 from spinexai.data.tensors import load_sagittal_stack
 from spinexai.errors import InputError
 from spinexai.genant import expected_heights_table
@@ -250,13 +251,6 @@ def fold_data(rows: pd.DataFrame, params: KeypointParams, device: torch.device) 
                     torch.as_tensor(mask_expected(rows), device=device))
 
 
-def split_keypoint_rows(rows: pd.DataFrame, folds: pd.DataFrame, fold: int) -> dict[str, pd.DataFrame]:
-    merged = rows.merge(folds[["subject", "split", "fold"]], on="subject")
-    return {"train": merged[(merged["split"] == "cv") & (merged["fold"] != fold)].reset_index(drop=True),
-            "val": merged[(merged["split"] == "cv") & (merged["fold"] == fold)].reset_index(drop=True),
-            "test": merged[merged["split"] == "test"].reset_index(drop=True)}
-
-
 def _augment(x: torch.Tensor, params: KeypointParams, generator: torch.Generator) -> torch.Tensor:
     """Intensity augmentation of the CT channel on the device (geometry is left alone: it moves the points)."""
     ct = x[:, :1].float()
@@ -273,7 +267,7 @@ def train_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm:
     """Train one fold and arm with the shared engine; returns (best state dict, history)."""
     device = pick_device(params.device)
     weights = params.weights(arm)
-    parts = split_keypoint_rows(rows, folds, fold)
+    parts = fold_parts(rows, folds, fold)
     torch.manual_seed(params.seed)
     train, val = fold_data(parts["train"], params, device), fold_data(parts["val"], params, device)
     log.info("fold %d arm %s (rle, kps, img = %s): %d training, %d validation vertebrae on %s", fold, arm, weights,
@@ -323,7 +317,7 @@ def evaluate_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, a
     model = KeypointNet(params.width, params.flow_layers).to(device)
     load_into(model, model_path, device)
     generator = torch.Generator(device=device).manual_seed(params.seed + fold)
-    parts = split_keypoint_rows(rows, folds, fold)
+    parts = fold_parts(rows, folds, fold)
     predictions, metrics = [], []
     for split in ("val", "test"):
         data = fold_data(parts[split], params, device)

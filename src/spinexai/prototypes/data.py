@@ -22,15 +22,6 @@ def graded_rows(patches: pd.DataFrame, grades) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def split_rows(rows: pd.DataFrame, folds: pd.DataFrame, fold: int) -> dict[str, pd.DataFrame]:
-    """Training (the other CV folds), validation (this fold) and the held-out test set."""
-    merged = rows.merge(folds[["subject", "split", "fold"]], on="subject", suffixes=("", "_of_subject"))
-    cv = merged["split"] == "cv"
-    return {"train": merged[cv & (merged["fold"] != fold)].reset_index(drop=True),
-            "val": merged[cv & (merged["fold"] == fold)].reset_index(drop=True),
-            "test": merged[merged["split"] == "test"].reset_index(drop=True)}
-
-
 @dataclass
 class ImageSet:
     rows: pd.DataFrame

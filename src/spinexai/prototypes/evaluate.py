@@ -14,10 +14,11 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from spinexai.data.folds import fold_parts
 from spinexai.io.nifti import read_image
 from spinexai.metrics import multiclass_metrics
 from spinexai.prototypes.cams import class_activation_maps
-from spinexai.prototypes.data import ImageSet, image_set, split_rows
+from spinexai.prototypes.data import ImageSet, image_set
 from spinexai.prototypes.network import PrototypeNet, build_model, log_similarity
 from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.projection import latent_batched, nearest_own_patches, top_box, upsampled_similarity
@@ -135,7 +136,7 @@ def evaluate_prototype_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, 
     """Everything the summary, the report and the reader kit need from one trained fold of one arm."""
     device = pick_device(params.device)
     model = load_into(build_model(params), model_path, device)
-    parts = split_rows(rows, folds, fold)
+    parts = fold_parts(rows, folds, fold)
     preds, metrics, tops, contribs, locs = [], [], [], [], []
     maps: dict[str, np.ndarray] = {}
     settings = params.settings()

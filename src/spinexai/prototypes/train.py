@@ -20,10 +20,11 @@ import pandas as pd
 import torch
 from torch import nn
 
+from spinexai.data.folds import fold_parts
 from spinexai.errors import InputError
 from spinexai.metrics import multiclass_metrics
 from spinexai.models.vgg import load_vgg11_weights
-from spinexai.prototypes.data import ImageSet, augment, image_set, split_rows
+from spinexai.prototypes.data import ImageSet, augment, image_set
 from spinexai.prototypes.losses import (
     class_weights,
     cluster_and_separation,
@@ -83,7 +84,7 @@ class FoldTrainer:
         self.params, self.fold = params, fold
         self.device = pick_device(params.device)
         self.state_dir = Path(state_dir)
-        parts = split_rows(rows, folds, fold)
+        parts = fold_parts(rows, folds, fold)
         self.train = image_set(parts["train"], params, self.device)
         self.val = image_set(parts["val"], params, self.device)
         counts = np.bincount(self.train.y.cpu().numpy(), minlength=params.n_classes)
