@@ -50,7 +50,8 @@ def sagittal_grid(curve: SpineCurve, s_centre: float, size: int, spacing: float)
     """World points (size, size, 3) of the straightened mid-sagittal plane and its local affine.
 
     Rows follow the curve (arc length, caudal), columns the posterior axis ``p``. The affine is the
-    tangent-plane approximation at the vertebra: exact along the centre row and column.
+    tangent plane at the vertebra: exact along the centre row only; elsewhere it is off the curved
+    sheet by the curve's departure from its tangent (README, "Reformatting", has measured figures).
     """
     offsets = (np.arange(size) - size // 2) * spacing
     s = s_centre + offsets
