@@ -12,8 +12,10 @@ import pandas as pd
 from spinexai.config import ConfigSection
 from spinexai.geometry.masks import load_body_labels, load_vertebra_labels
 from spinexai.geometry.sampling import grid_affine, inside_fraction, resample_affine, resample_points
+from spinexai.geometry.sheet import sheet_table
 from spinexai.geometry.spline import SpineCurve, fit_spine_curve
 from spinexai.io.nifti import read_image, read_labels, write_image
+from spinexai.io.tables import SAG_SHEET, write_table
 from spinexai.labels import spine_order
 
 log = logging.getLogger(__name__)
@@ -112,7 +114,7 @@ def reformat_subject(rows: pd.DataFrame, out_dir: str | Path, params: ReformatPa
         record = row.drop(labels=["order"]).to_dict()
         record.update(s=s, fov_fraction=inside_fraction(ct.shape, ct_header.affine, affine, (size,) * 3))
         paths = dict.fromkeys(("ct_patch", "mask_patch", "body_patch", "fracture_patch", "sag_ct", "sag_mask",
-                               "sag_body", "sag_fracture", "sag_heatmap"), "")
+                               "sag_body", "sag_fracture", "sag_heatmap", "sag_sheet"), "")
         if record["fov_fraction"] < params.min_fov_fraction:
             record.update(paths, status="excluded",
                           reason=f"only {record['fov_fraction']:.0%} of the patch lies in the field of view "
@@ -130,7 +132,10 @@ def reformat_subject(rows: pd.DataFrame, out_dir: str | Path, params: ReformatPa
         sag = resample_points(ct, ct_header.affine, world, order=1, cval=HU_FILL)
         write_image(f"{stem}_sag-ct.nii.gz", np.rint(sag).astype(np.int16)[..., None], sag_affine)
         write_image(f"{stem}_sag-heatmap.nii.gz", heat[..., None], sag_affine)
-        paths.update(sag_ct=f"{stem}_sag-ct.nii.gz", sag_heatmap=f"{stem}_sag-heatmap.nii.gz")
+        rows_s = s + (np.arange(params.sagittal_size) - params.sagittal_size // 2) * params.sagittal_spacing_mm
+        write_table(sheet_table(world, rows_s, params.sagittal_spacing_mm), f"{stem}_sag-sheet.parquet", SAG_SHEET)
+        paths.update(sag_ct=f"{stem}_sag-ct.nii.gz", sag_heatmap=f"{stem}_sag-heatmap.nii.gz",
+                     sag_sheet=f"{stem}_sag-sheet.parquet")
         for key, sag_key, labels in (("mask_patch", "sag_mask", vert), ("body_patch", "sag_body", body),
                                      ("fracture_patch", "sag_fracture", fracture)):
             if labels is None:

@@ -106,6 +106,22 @@ SPLINE = TableSchema(
     ),
 )
 
+SAG_SHEET = TableSchema(
+    "sagittal_sheet", "results/data/reformat/sub-<id>/patches/sub-<id>_vert-<label>_sag-sheet.parquet",
+    "The curved sheet one 2D reformation was sampled on, one row per image row: pixel (i, j) lies at world "
+    "origin_i + (j - centre_column) * spacing_mm * p_i (spinexai.geometry.sheet.sheet_points). The NIfTI's "
+    "affine is this sheet's tangent plane at the centroid, exact along the centre row only.",
+    (
+        _c("row", "int64", "image row (axis 0 of the reformation)"),
+        _c("s", "float64", "arc length of the row on the subject's spline", "mm"),
+        _c("centre_column", "int64", "column through the curve (offset 0)"),
+        _c("spacing_mm", "float64", "pixel spacing along the row", "mm"),
+        *(_c(f"origin_{a}", "float64", f"the row's point on the curve (shifted through the centroid), world {a} (RAS)", "mm")
+          for a in "xyz"),
+        *(_c(f"p_{a}", "float64", f"the row's posterior axis (unit), world {a} (RAS)") for a in "xyz"),
+    ),
+)
+
 PATCHES = TableSchema(
     "patches", "results/data/patches.parquet",
     "One row per vertebra that ingest included, with the reformatted files; reformat may exclude more.",
@@ -124,6 +140,7 @@ PATCHES = TableSchema(
         _c("sag_body", "string", "224^2 vertebral-body label reformation (empty without a body mask)"),
         _c("sag_fracture", "string", "224^2 ground-truth fracture region reformation (synthetic only)"),
         _c("sag_heatmap", "string", "224^2 Gaussian centroid channel"),
+        _c("sag_sheet", "string", "the reformation's sampling sheet: world position of every pixel (sagittal_sheet table)"),
         _c("truth_path", "string", "ground-truth morphometry JSON (synthetic cohort), empty for real data"),
     ) + _STATUS,
 )
@@ -403,7 +420,7 @@ CASE_RELEVANCE = TableSchema(
     + _CONCEPT_BEST,
 )
 
-SCHEMAS = {s.name: s for s in (MANIFEST, EXCLUDED, SPLINE, PATCHES, FOLDS, CLASSIFIER_HISTORY,
+SCHEMAS = {s.name: s for s in (MANIFEST, EXCLUDED, SPLINE, SAG_SHEET, PATCHES, FOLDS, CLASSIFIER_HISTORY,
                                CLASSIFIER_PREDICTIONS, CLASSIFIER_METRICS, CLASSIFIER_SUMMARY, MORPHOMETRY, CASES,
                                DISSECTION_THRESHOLDS, DISSECTION_RESPONSES, UNIT_RANKING, TOP_UNITS,
                                UNIT_CONCEPTS, FRACTURE_OVERLAP, UNIT_EXPORTS, DISSECTION_TOP_UNITS,
