@@ -65,6 +65,7 @@ rule dissect:
 
 rule explain_concepts:
     input:
+        manifest=f"{DATA}/manifest.parquet",
         patches=f"{DATA}/patches.parquet",
         model=f"{CLS}/fold{{fold}}/model.pt",
         thresholds=f"{DIS}/fold{{fold}}/thresholds.parquet",
@@ -72,6 +73,7 @@ rule explain_concepts:
         responses=f"{DIS}/fold{{fold}}/responses.parquet",
     output:
         relevance=f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/relevance.parquet",
+        overlay=f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/units_ct.nii.gz",
         figure=report(
             f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/concepts.png",
             caption="../workflow/report/case_concepts.rst",

@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from spinexai.benchmark.grids import centre_index, downsample_region, extent_mm, grid_affine, model_grid
+from spinexai.benchmark.grids import centre_index, downsample_region, extent_mm, model_grid
 from spinexai.benchmark.references import centre_prior, random_map, vertebra_seed
 from spinexai.benchmark.stats import paired_wilcoxon
+from spinexai.geometry.sampling import input_grid_affine
 
 
 def test_a_pixel_is_in_the_region_when_at_least_half_of_it_is():
@@ -56,11 +57,11 @@ def test_grid_affine_puts_each_map_voxel_at_the_centre_of_the_native_voxels_it_c
     rotation = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, 1.0], [-1.0, 0.0, 0.0]]) * [0.5, 1.0, 2.0]
     native = np.eye(4)
     native[:3, :3], native[:3, 3] = rotation, [10.0, -20.0, 5.0]
-    crop_affine = grid_affine(native, (96, 96, 96), (64, 64, 64), (32, 32, 32))
+    crop_affine = input_grid_affine(native, (96, 96, 96), (64, 64, 64), (32, 32, 32))
     native_voxels = np.stack(np.meshgrid(*[np.arange(16 + 2 * 3, 16 + 2 * 3 + 2)] * 3, indexing="ij"), -1).reshape(-1, 3)
     expected = (native[:3, :3] @ native_voxels.T).T.mean(0) + native[:3, 3]
     assert np.allclose(crop_affine[:3, :3] @ [3, 3, 3] + crop_affine[:3, 3], expected)
     # the sagittal grid keeps its single slice
-    flat = grid_affine(native, (224, 224, 1), (224, 224, 1), (112, 112, 1))
+    flat = input_grid_affine(native, (224, 224, 1), (224, 224, 1), (112, 112, 1))
     assert np.allclose(flat[:3, :3], native[:3, :3] @ np.diag([2.0, 2.0, 1.0]))
     assert np.allclose(flat[:3, 3], native[:3, :3] @ [0.5, 0.5, 0.0] + native[:3, 3])

@@ -16,11 +16,11 @@ from spinexai.explain.dissection import (
     best_slice,
     concept_iou,
     dissect,
-    input_affine,
     overlap_permutation_test,
     rank_units,
     unit_thresholds,
 )
+from spinexai.geometry.sampling import input_grid_affine
 
 SIZE = 16
 
@@ -118,9 +118,9 @@ def test_permutation_test_separates_chosen_units():
     assert p_random > 0.5
 
 
-def test_input_affine_overlays_the_patch():
+def test_the_input_grid_affine_overlays_the_patch():
     patch_affine = np.array([[0, 0, -1.0, 10], [0, 1.0, 0, -5], [1.0, 0, 0, 3], [0, 0, 0, 1]])
-    affine = input_affine(patch_affine, (96, 96, 96), crop=64, size=32)
+    affine = input_grid_affine(patch_affine, (96, 96, 96), (64,) * 3, (32,) * 3)
     # input voxel (0, 0, 0) averages patch voxels 16..17 on each axis: its centre is patch voxel 16.5
     expected = patch_affine @ np.array([16.5, 16.5, 16.5, 1])
     np.testing.assert_allclose(affine @ np.array([0, 0, 0, 1]), expected)

@@ -6,10 +6,12 @@ from spinexai.explain.dissection import DissectionParams
 from spinexai.explain.pipeline import explain_case
 from spinexai.fracture3d import ClassifierParams
 from spinexai.io.atomic import write_figure
+from spinexai.io.nifti import write_image
 from spinexai.io.tables import (
     CASE_RELEVANCE,
     DISSECTION_RESPONSES,
     DISSECTION_THRESHOLDS,
+    MANIFEST,
     PATCHES,
     UNIT_RANKING,
     read_table,
@@ -18,16 +20,22 @@ from spinexai.io.tables import (
 from spinexai.workflow import run
 
 
+def _source_ct(io) -> str:
+    manifest = read_table(io.input.manifest, MANIFEST)
+    return str(manifest.loc[manifest["subject"] == io.wildcards.subject, "ct_path"].iloc[0])
+
+
 def main(io):
     torch.set_num_threads(io.threads)
     cls = ClassifierParams.from_dict(io.params.classifier)
     params = DissectionParams.from_dict(io.params.dissection)
-    table, figure = explain_case(read_table(io.input.patches, PATCHES), io.wildcards.subject, int(io.wildcards.label),
+    table, figure, (overlay, ct_affine) = explain_case(read_table(io.input.patches, PATCHES), io.wildcards.subject, int(io.wildcards.label),
                                  cls, params, io.input.model, read_table(io.input.thresholds, DISSECTION_THRESHOLDS),
                                  read_table(io.input.ranking, UNIT_RANKING),
-                                 read_table(io.input.responses, DISSECTION_RESPONSES))
+                                 read_table(io.input.responses, DISSECTION_RESPONSES), _source_ct(io))
     write_table(table, io.output.relevance, CASE_RELEVANCE)
     write_figure(figure, io.output.figure)
+    write_image(io.output.overlay, overlay, ct_affine)
 
 
 run(main, globals())

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from spinexai.benchmark.grids import Grid, downsample_region, extent_mm, grid_affine, model_grid, patch_region
+from spinexai.benchmark.grids import Grid, downsample_region, extent_mm, model_grid, patch_region
 from spinexai.benchmark.maps2d import (
     cam_maps,
     captum_maps,
@@ -20,15 +20,16 @@ from spinexai.benchmark.maps2d import (
     prototype_maps,
     upsample_bilinear,
 )
-from spinexai.benchmark.maps3d import dissection_maps, gradcam_3d
+from spinexai.benchmark.maps3d import gradcam_3d
 from spinexai.benchmark.metrics import METRICS, score_map
 from spinexai.benchmark.references import centre_prior, random_map, vertebra_seed
 from spinexai.config import ConfigSection
 from spinexai.counterfactual.models import build_attribution, load_classifier, load_weights
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.tensors import load_patch_stack
-from spinexai.explain.dissection import DissectionParams
+from spinexai.explain.dissection import DissectionParams, dissection_maps
 from spinexai.fracture3d import ClassifierParams, load_model
+from spinexai.geometry.sampling import input_grid_affine
 from spinexai.io.atomic import atomic_path
 from spinexai.io.nifti import read_header, read_labels
 from spinexai.prototypes.data import image_set
@@ -112,7 +113,7 @@ def sagittal_grid(rows: pd.DataFrame, size: int) -> GridMaps:
     body = np.array([extent_mm(_body(r, "sag_body", "sag_mask")[..., 0], 0, spacing[0]) for r in rows.itertuples()])
     # The reformation's affine is its tangent plane at the centre: exact along the centre row, approximate
     # elsewhere on the curved sheet.
-    affines = np.stack([grid_affine(read_header(p).affine, (*native, 1), (*native, 1), (size, size, 1))
+    affines = np.stack([input_grid_affine(read_header(p).affine, (*native, 1), (*native, 1), (size, size, 1))
                         for p in rows["sag_ct"]])
     return GridMaps(grid, rows, regions, body, affines, rows["sag_fracture"].to_numpy(str))
 
@@ -124,7 +125,7 @@ def patch_grid(rows: pd.DataFrame, cls: ClassifierParams) -> GridMaps:
     grid = model_grid("3d", (cls.crop,) * 3, spacing, cls.input_size)
     regions = np.stack([patch_region(_own(r.fracture_patch, r.label), cls.crop, cls.input_size) for r in rows.itertuples()])
     body = np.array([extent_mm(_body(r, "body_patch", "mask_patch"), 0, spacing[0]) for r in rows.itertuples()])
-    affines = np.stack([grid_affine(read_header(p).affine, header.shape[:3], (cls.crop,) * 3, (cls.input_size,) * 3)
+    affines = np.stack([input_grid_affine(read_header(p).affine, header.shape[:3], (cls.crop,) * 3, (cls.input_size,) * 3)
                         for p in rows["ct_patch"]])
     return GridMaps(grid, rows, regions, body, affines, rows["fracture_patch"].to_numpy(str))
 

@@ -45,18 +45,6 @@ def model_grid(name: str, native_shape: tuple[int, ...], native_spacing: tuple[f
     return Grid(name, shape, spacing, centre)
 
 
-def grid_affine(native_affine: np.ndarray, native_shape: tuple[int, ...], crop: tuple[int, ...],
-                size: tuple[int, ...]) -> np.ndarray:
-    """World affine of a grid that centre-crops ``crop`` voxels per axis of a native image (as
-    ``centre_crop``) and area-reduces them to ``size``: voxel j covers native voxels [o + j f, o + (j + 1) f)."""
-    step = np.eye(4)
-    for axis, (n, c, m) in enumerate(zip(native_shape, crop, size, strict=True)):
-        factor = c / m
-        step[axis, axis] = factor
-        step[axis, 3] = (n // 2 - c // 2) + (factor - 1) / 2
-    return np.asarray(native_affine, float) @ step
-
-
 def patch_region(mask: np.ndarray, crop: int, size: int) -> np.ndarray:
     """A 3D patch mask cropped like the classifier input and brought onto its grid."""
     return downsample_region(centre_crop(mask, crop) > 0, (size,) * 3)

@@ -209,16 +209,6 @@ def overlap_permutation_test(values: np.ndarray, chosen: np.ndarray, permutation
     return observed, float(null.mean()), float(p)
 
 
-def input_affine(patch_affine: np.ndarray, patch_shape: tuple[int, ...], crop: int, size: int) -> np.ndarray:
-    """Voxel-to-world affine of the classifier input: the patch cropped around ``shape // 2`` and area-reduced."""
-    factor = crop / size
-    starts = np.array([n // 2 - crop // 2 for n in patch_shape], float)
-    local = np.eye(4)
-    local[:3, :3] *= factor
-    local[:3, 3] = starts + (factor - 1) / 2
-    return patch_affine @ local
-
-
 def unit_volume(model: torch.nn.Module, x: torch.Tensor, unit: int) -> np.ndarray:
     """One unit's activation for one input ``(1, *spatial)``, upsampled to the input grid."""
     model.eval()
@@ -236,3 +226,21 @@ def best_slice(activation: np.ndarray, threshold: float, axis: int = 2) -> int:
     if counts.max() > 0:
         return int(np.argmax(counts))
     return int(np.argmax(activation.sum(axis=other)))
+
+
+def dissection_maps(model: torch.nn.Module, x: torch.Tensor, thresholds: np.ndarray, units: int, batch_size: int
+                    ) -> tuple[torch.Tensor, np.ndarray]:
+    """sum_k r_k A_k over the ``units`` most relevant units of each case (r_k = sum of A_k over its
+    above-threshold voxels), upsampled to the input grid; also the chosen units (N, units)."""
+    model.eval()
+    relevance = dissect(model, x, thresholds, batch_size).relevance          # (N, K)
+    chosen = np.argsort(-relevance, axis=1, kind="stable")[:, :units]
+    device = next(model.parameters()).device
+    out = []
+    with torch.no_grad():
+        for i in range(len(x)):
+            feats = model.features(x[i:i + 1].to(device).float()).float()[0, chosen[i]]      # (units, d, h, w)
+            weights = torch.as_tensor(relevance[i, chosen[i]], dtype=torch.float32, device=device)
+            weighted = (feats * weights.view(-1, 1, 1, 1)).sum(0)
+            out.append(upsample(weighted[None, None], tuple(x.shape[2:]))[0, 0])
+    return torch.stack(out), chosen

@@ -22,7 +22,7 @@ from spinexai.explain.dissection import (
     best_slice,
     concept_iou,
     dissect,
-    input_affine,
+    dissection_maps,
     overlap_permutation_test,
     rank_units,
     unit_thresholds,
@@ -30,6 +30,8 @@ from spinexai.explain.dissection import (
 )
 from spinexai.explain.figures import UnitView, all_slices, case_figure, collage
 from spinexai.fracture3d import ClassifierParams, load_model, split_rows
+from spinexai.geometry.sampling import input_grid_affine
+from spinexai.geometry.sheet import patch_to_ct
 from spinexai.io.atomic import atomic_dir, write_figure
 from spinexai.io.nifti import read_header, write_image
 from spinexai.io.tables import UNIT_EXPORTS, write_table
@@ -168,7 +170,7 @@ def export_units(result: DissectionResult, cls: ClassifierParams, params: Dissec
                 sample = f"{stem}_top{j}_sub-{row['subject']}_vert-{int(row['label'])}"
                 write_figure(all_slices(view, f"unit {unit}: {view.caption}"), staging / f"{sample}_slices.png", dpi=90)
                 header = read_header(row["ct_patch"])
-                affine = input_affine(header.affine, tuple(header.shape[:3]), cls.crop, cls.input_size)
+                affine = input_grid_affine(header.affine, tuple(header.shape[:3]), (cls.crop,) * 3, (cls.input_size,) * 3)
                 files = {"slices": f"{sample}_slices.png", "ct": f"{sample}_ct.nii.gz",
                          "activation": f"{sample}_activation.nii.gz", "mask": f"{sample}_mask.nii.gz"}
                 write_image(staging / files["ct"], _to_hu(x[i, 0]), affine)
@@ -185,8 +187,9 @@ def export_units(result: DissectionResult, cls: ClassifierParams, params: Dissec
 
 def explain_case(patches: pd.DataFrame, subject: str, label: int, cls: ClassifierParams, params: DissectionParams,
                  model_path: str | Path, thresholds: pd.DataFrame, ranking: pd.DataFrame,
-                 responses: pd.DataFrame) -> tuple[pd.DataFrame, object]:
-    """r_k ranking of one case, and the figure of its most relevant units beside their top dataset images."""
+                 responses: pd.DataFrame, ct_path: str | Path) -> tuple[pd.DataFrame, object, tuple[np.ndarray, np.ndarray]]:
+    """r_k ranking of one case, the figure of its most relevant units beside their top dataset images, and
+    the case's dissection map (``dissection_maps``) on the grid of the source CT ``ct_path`` as (volume, CT affine)."""
     device = pick_device(cls.device)
     model = load_model(model_path, cls, device)
     match = patches[(patches["subject"] == subject) & (patches["label"] == label) & (patches["status"] == "included")]
@@ -227,7 +230,18 @@ def explain_case(patches: pd.DataFrame, subject: str, label: int, cls: Classifie
     grade = f"G{case['grade']}" if case["grade"] >= 0 else "grade unknown"
     title = (f"{subject} {case['level']} ({grade}), p(fracture) = {raw.probability[0]:.2f}: most relevant units "
              "(left) and their top fractured samples in the dissection set")
-    return table, case_figure(case_views, references, title)
+    return table, case_figure(case_views, references, title), case_overlay(model, x, t, case, ct_path, cls, params)
+
+
+def case_overlay(model: torch.nn.Module, x: torch.Tensor, thresholds: np.ndarray, case: pd.Series, ct_path: str | Path,
+                 cls: ClassifierParams, params: DissectionParams) -> tuple[np.ndarray, np.ndarray]:
+    """The r_k-weighted map of the case's ``case_units`` most relevant units, resampled from the
+    classifier's input grid onto the source CT's voxel grid (same shape and affine as the CT)."""
+    maps, _ = dissection_maps(model, x, thresholds, params.case_units, 1)
+    patch = read_header(case["ct_patch"])
+    grid = input_grid_affine(patch.affine, patch.shape[:3], (cls.crop,) * 3, (cls.input_size,) * 3)
+    ct = read_header(ct_path)
+    return patch_to_ct(maps[0].cpu().numpy(), grid, ct), ct.affine
 
 
 def concepts_figure(top_units: pd.DataFrame, ranking: str) -> Figure:

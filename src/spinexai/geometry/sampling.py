@@ -131,3 +131,15 @@ def resample_affine_torch(volume: torch.Tensor, source_affine: np.ndarray, targe
     shifted = (volume - cval)[None, None].expand(len(target_affines), 1, *volume.shape)
     out = torch.nn.functional.grid_sample(shifted.to(dtype), grid, mode=mode, padding_mode="zeros", align_corners=True)
     return out[:, 0] + cval
+
+
+def input_grid_affine(native_affine: np.ndarray, native_shape: tuple[int, ...], crop: tuple[int, ...],
+                size: tuple[int, ...]) -> np.ndarray:
+    """World affine of a grid that centre-crops ``crop`` voxels per axis of a native image (as
+    ``centre_crop``) and area-reduces them to ``size``: voxel j covers native voxels [o + j f, o + (j + 1) f)."""
+    step = np.eye(4)
+    for axis, (n, c, m) in enumerate(zip(native_shape, crop, size, strict=True)):
+        factor = c / m
+        step[axis, axis] = factor
+        step[axis, 3] = (n // 2 - c // 2) + (factor - 1) / 2
+    return np.asarray(native_affine, float) @ step

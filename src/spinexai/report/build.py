@@ -454,9 +454,12 @@ class Report:
             top = relevance.head(int(self.cfg.get("dissection", {}).get("case_units", 5)))
             named = [f"unit {u.unit} ({u.best_concept or 'no concept'})" for u in top.itertuples() if u.enabled]
             verdict += (" Most relevant units: " + ", ".join(named) + ".") if named else " No unit passes its threshold here."
+            overlay = relevance_dir / "units_ct.nii.gz"
+            overlay_text = (f" The r_k-weighted map of these units on the source CT's voxel grid (open it over the CT "
+                            f"in 3D Slicer or ITK-SNAP): {self.rel(overlay, page_dir)}." if _exists(overlay) else "")
             concepts.blocks.append(Block(
                 text="r_k = sum of the unit's above-threshold activation on this case; rank_tp is the unit's rank among "
-                     "units correlated with true positives; best_concept its anatomical label.",
+                     "units correlated with true positives; best_concept its anatomical label." + overlay_text,
                 table=top, figures=[self.fig(relevance_dir / "concepts.png", "Left: each relevant unit on this case "
                                              "(activation in colour, above-threshold region outlined); right: the unit's "
                                              "top fractured samples in the dissection set.", page_dir)]))
