@@ -146,6 +146,14 @@ def test_dissection_outputs(workdir):
     assert (case / "concepts.png").stat().st_size > 1000
     assert pd.read_parquet(case / "relevance.parquet")["rank"].tolist() == list(range(1, 33))
     assert (dis / "concepts.png").exists() and len(pd.read_parquet(dis / "top_units.parquet"))
+    import nibabel as nib
+    import numpy as np
+
+    manifest = pd.read_parquet(workdir / "results/data/manifest.parquet")
+    ct = nib.load(workdir / manifest[manifest.subject == first.subject].ct_path.iloc[0])
+    overlay = nib.load(case / "units_ct.nii.gz")  # the case's unit map on the source CT's grid
+    assert overlay.shape == ct.shape and np.allclose(overlay.affine, ct.affine, atol=1e-4)
+    assert np.asarray(overlay.dataobj).max() > 0
 
 
 @pytest.mark.slow
