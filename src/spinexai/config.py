@@ -40,9 +40,36 @@ class ConfigError(ValueError):
     """A config value that the schema rejects; the message names the key."""
 
 
+def _coerce(value, schema: dict):
+    """``value`` with strings turned into the numbers and booleans the schema asks for. Snakemake's
+    ``--config key={...}`` reads nested values with YAML's base loader, so they arrive as strings."""
+    kinds = schema.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if isinstance(value, dict):
+        props, extra = schema.get("properties", {}), schema.get("additionalProperties")
+        return {k: _coerce(v, props.get(k, extra if isinstance(extra, dict) else {})) for k, v in value.items()}
+    if isinstance(value, list):
+        items = schema.get("items", {})
+        return [_coerce(v, items if isinstance(items, dict) else {}) for v in value]
+    if isinstance(value, str) and "string" not in kinds:
+        for kind, parse in (("integer", int), ("number", float)):
+            if kind in kinds:
+                try:
+                    return parse(value)
+                except ValueError:
+                    pass
+        if "boolean" in kinds and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if "null" in kinds and value.lower() in ("null", "none", "~", ""):
+            return None
+    return value
+
+
 def validate_config(config: dict, schema_path: str | Path) -> dict:
-    """Fill defaults into ``config`` in place and check it; raise :class:`ConfigError` naming the bad key."""
+    """Fill defaults into ``config`` in place and check it; raise :class:`ConfigError` naming the bad key.
+    Strings where the schema wants a number or a boolean (``--config`` on the command line) are converted."""
     schema = yaml.safe_load(Path(schema_path).read_text())
+    config.update(_coerce(dict(config), schema))
     errors = sorted(_Validator(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         lines = []
