@@ -594,12 +594,15 @@ def conform(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
         raise ValueError(f"table '{schema.name}' lacks columns {missing}")
     out = df[schema.names].copy()
     for col in schema.columns:
-        if col.dtype == "string":
-            out[col.name] = out[col.name].fillna("").astype(str)
-        elif col.dtype == "bool":
-            out[col.name] = out[col.name].astype(bool)
-        else:
-            out[col.name] = out[col.name].astype(col.dtype)
+        try:
+            if col.dtype == "string":
+                out[col.name] = out[col.name].fillna("").astype(str)
+            elif col.dtype == "bool":
+                out[col.name] = out[col.name].astype(bool)
+            else:
+                out[col.name] = out[col.name].astype(col.dtype)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"table '{schema.name}', column '{col.name}': cannot be {col.dtype} ({err})") from None
     return out.reset_index(drop=True)
 
 
@@ -620,7 +623,10 @@ def concat_rows(frames: Iterable[pd.DataFrame], schema: TableSchema) -> pd.DataF
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: TableSchema) -> None:
     """Validate ``df`` against ``schema`` and write it as Parquet atomically."""
-    table = pa.Table.from_pandas(conform(df, schema), schema=schema.arrow(), preserve_index=False)
+    try:
+        table = pa.Table.from_pandas(conform(df, schema), schema=schema.arrow(), preserve_index=False)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
 
