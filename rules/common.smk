@@ -116,6 +116,23 @@ def selected_cases():
     return pd.read_parquet(checkpoints.select_cases.get().output.cases)
 
 
+def case_overlay_tables(wildcards):
+    return [f"{RESULTS}/cases/fold{c.fold}/sub-{c.subject}_vert-{c.label}/overlays.parquet"
+            for c in selected_cases().itertuples()]
+
+
+def case_overlay_inputs(wildcards):
+    """The saved 2D maps of a case's fold: the main prototype arm's and, where explained, the counterfactual's."""
+    fold = wildcards.fold
+    inputs = {"manifest": f"{DATA}/manifest.parquet", "patches": f"{DATA}/patches.parquet"}
+    if (config["prototypes"]["arms"].get(PROTO_MAIN) or {}).get("model", "protoverse") == "protoverse":
+        inputs.update(similarity=f"{PROTO}/{PROTO_MAIN}/fold{fold}/similarity.npz",
+                      top3=f"{PROTO}/{PROTO_MAIN}/fold{fold}/top3.parquet")
+    if int(fold) in CF_FOLDS:
+        inputs["counterfactual"] = f"{CF}/fold{fold}/maps.npz"
+    return inputs
+
+
 def explained_cases(wildcards):
     cases = selected_cases()
     return [f"{RESULTS}/dissection/fold{c.fold}/cases/sub-{c.subject}_vert-{c.label}/relevance.parquet"
@@ -217,6 +234,7 @@ def report_inputs(wildcards):
         "cases": f"{RESULTS}/cases.parquet",
         "dissection": f"{RESULTS}/dissection/top_units.parquet",
         "explained": explained_cases(wildcards),
+        "overlays": case_overlay_tables(wildcards),
         "prototypes": f"{RESULTS}/prototypes/tables.parquet",
         "prototype_maps": proto_fold_files("similarity.npz", [PROTO_MAIN]),
         "reader_kit": f"{RESULTS}/prototypes/reader_kit",

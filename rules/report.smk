@@ -5,6 +5,23 @@ localrules:
     report,
 
 
+rule case_overlays:
+    input:
+        unpack(case_overlay_inputs),
+    output:
+        index=f"{RESULTS}/cases/fold{{fold}}/sub-{{subject}}_vert-{{label}}/overlays.parquet",
+    log:
+        "logs/case_overlays/fold{fold}_sub-{subject}_vert-{label}.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../envs/cpu.yaml"
+    script:
+        "../workflow/scripts/case_overlays.py"
+
+
 rule report:
     input:
         unpack(report_inputs),

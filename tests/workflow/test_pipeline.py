@@ -154,6 +154,17 @@ def test_dissection_outputs(workdir):
     overlay = nib.load(case / "units_ct.nii.gz")  # the case's unit map on the source CT's grid
     assert overlay.shape == ct.shape and np.allclose(overlay.affine, ct.affine, atol=1e-4)
     assert np.asarray(overlay.dataobj).max() > 0
+    for c in cases.itertuples():  # every case's 2D maps on the CT grid (or why there is none)
+        folder = workdir / f"results/cases/fold{c.fold}/sub-{c.subject}_vert-{c.label}"
+        index = pd.read_parquet(folder / "overlays.parquet")
+        assert set(index.method) == {"prototype1", "counterfactual", "gradcam", "saliency"}
+        assert ((index.file != "") | (index.note != "")).all()
+        cf_fold = c.fold == 0  # config/test.yaml: counterfactual.folds [0]
+        assert (index.set_index("method").loc["counterfactual", "file"] != "") == (cf_fold and c.grade != 1)
+        ct_c = nib.load(workdir / manifest[manifest.subject == c.subject].ct_path.iloc[0])
+        for file in index.file[index.file != ""]:
+            img = nib.load(folder / file)
+            assert img.shape == ct_c.shape and np.allclose(img.affine, ct_c.affine, atol=1e-4)
 
 
 @pytest.mark.slow

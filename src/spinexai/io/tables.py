@@ -420,11 +420,22 @@ CASE_RELEVANCE = TableSchema(
     + _CONCEPT_BEST,
 )
 
+CASE_OVERLAYS = TableSchema(
+    "case_overlays", "results/cases/fold<k>/sub-<id>_vert-<label>/overlays.parquet",
+    "A case's 2D explanation maps written onto the source CT's voxel grid (NIfTI beside this table, the CT's "
+    "shape and affine), one row per method; a method without a map says why.",
+    (_c("subject", "string", "subject ID"), _c("label", "int64", "vertebra label"), _c("fold", "int64", "fold"),
+     _c("method", "string", "prototype1, counterfactual, gradcam, saliency"),
+     _c("file", "string", "NIfTI file name in this folder (empty: no map)"),
+     _c("source_grid", "string", "the map's own grid (rows x columns) before it was put on the sheet"),
+     _c("description", "string", "what the map shows"), _c("note", "string", "why there is no map")),
+)
+
 SCHEMAS = {s.name: s for s in (MANIFEST, EXCLUDED, SPLINE, SAG_SHEET, PATCHES, FOLDS, CLASSIFIER_HISTORY,
                                CLASSIFIER_PREDICTIONS, CLASSIFIER_METRICS, CLASSIFIER_SUMMARY, MORPHOMETRY, CASES,
                                DISSECTION_THRESHOLDS, DISSECTION_RESPONSES, UNIT_RANKING, TOP_UNITS,
                                UNIT_CONCEPTS, FRACTURE_OVERLAP, UNIT_EXPORTS, DISSECTION_TOP_UNITS,
-                               DISSECTION_OVERLAP, CASE_RELEVANCE, KEYPOINT_HISTORY, KEYPOINT_PREDICTIONS,
+                               DISSECTION_OVERLAP, CASE_RELEVANCE, CASE_OVERLAYS, KEYPOINT_HISTORY, KEYPOINT_PREDICTIONS,
                                KEYPOINT_METRICS, KEYPOINT_TABLE, MORPHOLOGY_CONFUSION)}
 
 

@@ -399,6 +399,29 @@ class Report:
 
     # -- case pages -------------------------------------------------------------------------------------
 
+    def overlay_section(self, case, page_dir: Path) -> Section:
+        """The case's maps written onto the source CT's voxel grid (case_overlays, explain_concepts)."""
+        section = Section("overlays", "Maps on the source CT (NIfTI overlays)")
+        folder = self.inputs.results / "cases" / f"fold{case.fold}" / case_id(case.subject, case.label)
+        index = _read(folder / "overlays.parquet")
+        rows = [] if index is None else [
+            {"method": r.method, "file": self.rel(folder / r.file, page_dir) if r.file else "-",
+             "map": r.description, "note": r.note or f"from a {r.source_grid} grid"} for r in index.itertuples()]
+        units = (self.inputs.dissection / f"fold{case.fold}" / "cases" / case_id(case.subject, case.label) /
+                 "units_ct.nii.gz") if self.inputs.dissection is not None else None
+        if _exists(units):
+            rows.append({"method": "dissection", "file": self.rel(units, page_dir),
+                         "map": "r_k-weighted map of the case's most relevant units (3D classifier)", "note": "3D"})
+        if not rows:
+            section.empty = {"message": "No map of this case was written onto the CT grid."}
+            return section
+        section.blocks.append(Block(
+            text="Each file has the source CT's shape and affine: open the CT in 3D Slicer or ITK-SNAP and add the "
+                 "file as an overlay, with no registration. 2D maps lie on the curved mid-sagittal sheet they were "
+                 "sampled from (one voxel thick); the 3D map fills the classifier's input patch.",
+            table=pd.DataFrame(rows)))
+        return section
+
     @staticmethod
     def case_page_name(case) -> str:
         return f"fold{case.fold}_{case_id(case.subject, case.label)}.html"
@@ -466,6 +489,7 @@ class Report:
         else:
             concepts.empty = {"message": "Network dissection did not explain this case."}
         sections.append(concepts)
+        sections.append(self.overlay_section(case, page_dir))
 
         morph = Section("morphometry", "Genant morphometry")
         if hrow is not None and hrow["status"] == "measured":
