@@ -15,10 +15,10 @@ from spinexai.config import ConfigError, validate_config
 pytestmark = pytest.mark.xdist_group("pipeline")  # the tests share one pipeline run
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-DISSECTION = {"select_cases", "dissect", "explain_concepts", "summarise_dissection"}
+DISSECTION = {"select_cases", "dissect", "explain_concepts", "summarise_dissection", "case_overlays"}
 # Jobs at or after the select_cases checkpoint: a dry run lists them only as far as the checkpoint's
 # current output lets Snakemake see, so they may or may not appear.
-AROUND_CHECKPOINT = {"select_cases", "explain_concepts"}
+AROUND_CHECKPOINT = {"select_cases", "explain_concepts", "case_overlays"}
 CLASSIFIER = {"train_classifier_3d", "evaluate_classifier_3d", "summarise_classifier_3d"} | DISSECTION
 KEYPOINTS = {"train_keypoints", "evaluate_keypoints", "summarise_keypoints"}
 PROTOTYPES = {"train_prototypes", "evaluate_prototypes", "summarise_prototypes", "reader_kit"}
@@ -209,13 +209,14 @@ def test_rerun_is_a_no_op(workdir):
     ("data: {fracture_min_grade: 2}",
      {"ingest", "collect_patches", "split_folds", "measure_morphometry"} | CLASSIFIER | KEYPOINTS | PROTOTYPES
      | COUNTERFACTUAL | BENCHMARK),
-    (PROTOTYPES_TEST % ", shift: 0.1", PROTOTYPES | COUNTERFACTUAL | BENCHMARK),  # the baseline arm is the explained one
-    ("counterfactual: {threshold: 0.6}", {"train_attribution", "evaluate_attribution", "summarise_counterfactual"}
-     | BENCHMARK),
+    # the baseline arm is the explained one
+    (PROTOTYPES_TEST % ", shift: 0.1", PROTOTYPES | COUNTERFACTUAL | BENCHMARK | {"case_overlays"}),
+    ("counterfactual: {threshold: 0.6}", {"train_attribution", "evaluate_attribution", "summarise_counterfactual",
+                                          "case_overlays"} | BENCHMARK),
     ("benchmark: {ig_steps: 8}", BENCHMARK),
     ("benchmark: {gallery_method_columns: 4}", {"summarise_benchmark"}),
     ("counterfactual: {repetitions: 3}", {"evaluate_inpainter", "summarise_counterfactual"}),
-    (PROTOTYPES_TEST % ", main_arm: protopnet", {"summarise_prototypes", "reader_kit"}),
+    (PROTOTYPES_TEST % ", main_arm: protopnet", {"summarise_prototypes", "reader_kit", "case_overlays"}),
 ])
 def test_changing_a_setting_reruns_only_what_it_touches(workdir, setting, expected):
     (workdir / "override.yaml").write_text(setting + "\n")
