@@ -38,7 +38,8 @@ def test_study_document_from_the_tiny_run(tiny_pipeline, tmp_path):
     for heading in HEADINGS:
         assert heading in text, heading
     assert "Command: `snakemake --configfile config/test.yaml`" in text and "Wall time: 4 min" in text
-    assert "`results/benchmark/summary.parquet` as written by the benchmark" in text  # the benchmark ran in this run
+    assert "(`results/benchmark/summary.parquet`, which also has the SDs" in text  # the benchmark ran in this run
+    assert "**G2-G3** test vertebrae:" in text and "| grid | method | pointing |" in text
     data = json.loads((tmp_path / "docs/study.json").read_text())
     assert [s["key"] for s in data["sections"]] == SECTIONS
     claims = _claims(data)
