@@ -650,7 +650,8 @@ def read_table(path: str | os.PathLike, schema: TableSchema) -> pd.DataFrame:
     df = pd.read_parquet(path)
     missing = [c for c in schema.names if c not in df.columns]
     if missing:
-        raise InputError(path, missing[0], f"missing column(s) {missing} of table '{schema.name}'")
+        raise InputError(path, missing[0], f"missing column(s) {missing} of table '{schema.name}' (written by an "
+                                           "older spinexai? rerun the rule that writes it: snakemake --forcerun <rule>)")
     return df
 
 
