@@ -22,6 +22,8 @@ rule train_classifier_3d:
         "logs/train_classifier_3d/fold{fold}.log",
     benchmark:
         "benchmarks/train_classifier_3d/fold{fold}.tsv"
+    # The longest training, and dissection, the cases and the benchmark wait for it: start it first.
+    priority: 10
     threads: device_threads
     resources:
         gpu=gpu_slots,
