@@ -24,7 +24,7 @@ from spinexai.benchmark.maps3d import gradcam_3d
 from spinexai.benchmark.metrics import METRICS, score_map
 from spinexai.benchmark.references import centre_prior, random_map, vertebra_seed
 from spinexai.config import ConfigSection
-from spinexai.counterfactual.models import build_attribution, load_classifier, load_weights
+from spinexai.counterfactual.models import build_attribution, load_classifier
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.tensors import load_patch_stack
 from spinexai.explain.dissection import DissectionParams, dissection_maps
@@ -36,6 +36,7 @@ from spinexai.prototypes.data import image_set
 from spinexai.prototypes.network import build_model
 from spinexai.prototypes.params import ProtoParams
 from spinexai.train import pick_device
+from spinexai.train.saving import load_into
 
 log = logging.getLogger(__name__)
 REFERENCES = ("centre_prior", "random")
@@ -143,7 +144,7 @@ def maps_2d(target: GridMaps, models: FoldModels, bench: BenchmarkParams, device
         params = ProtoParams.from_dict(arm)
         rows = rows.assign(target=[explained_class(int(g), params.grades) for g in target.rows["grade"]])
         data = image_set(rows, params, device)
-        model = load_weights(build_model(params), path, device)
+        model = load_into(build_model(params), path, device)
         if name == "baseline":
             window = max(1, round(bench.occlusion_fraction * params.input_size))
             produced = cam_maps(model, data.x, data.y, bench.batch_size)
@@ -151,7 +152,7 @@ def maps_2d(target: GridMaps, models: FoldModels, bench: BenchmarkParams, device
             if models.counterfactual is not None:
                 cf, cf_path = models.counterfactual
                 frozen = load_classifier(params, path, device)
-                net = load_weights(build_attribution(frozen, CounterfactualParams.from_dict(cf)), cf_path, device)
+                net = load_into(build_attribution(frozen, CounterfactualParams.from_dict(cf)), cf_path, device)
                 produced["counterfactual"] = counterfactual_maps(net, data.x, bench.batch_size)
         else:
             produced = {f"{name}_{k}": v for k, v in prototype_maps(model, data.x, data.y, bench.batch_size).items()}

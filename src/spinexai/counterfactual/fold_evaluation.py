@@ -27,9 +27,10 @@ from spinexai.counterfactual.evaluate import (
     saliency_maps,
     timing_table,
 )
-from spinexai.counterfactual.models import build_attribution, build_inpainter, inpaint_fn, load_weights
+from spinexai.counterfactual.models import build_attribution, build_inpainter, inpaint_fn
 from spinexai.counterfactual.train import CounterfactualFold
 from spinexai.prototypes.evaluate import region_masks
+from spinexai.train.saving import load_into
 
 SPLITS = ("val", "test")
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 
 def evaluate_inpainter_fold(fold: CounterfactualFold, inpainter_path: str | Path) -> DomainTest:
     """The domain test on the held-out test set (the validation fold when there is no test set)."""
-    inpaint = inpaint_fn(load_weights(build_inpainter(fold.cf), inpainter_path, fold.device))
+    inpaint = inpaint_fn(load_into(build_inpainter(fold.cf), inpainter_path, fold.device))
     split = "test" if len(fold.parts["test"]) else "val"
     data = fold.images(split)
     fracture = region_masks(data.rows, "sag_fracture", data.x.shape[-1])
@@ -50,8 +51,8 @@ def evaluate_inpainter_fold(fold: CounterfactualFold, inpainter_path: str | Path
 def evaluate_attribution_fold(fold: CounterfactualFold, inpainter_path: str | Path, model_path: str | Path
                               ) -> AttributionEvaluation:
     cf, device = fold.cf, fold.device
-    inpaint = inpaint_fn(load_weights(build_inpainter(cf), inpainter_path, fold.device))
-    model = load_weights(build_attribution(fold.classifier, cf), model_path, device)
+    inpaint = inpaint_fn(load_into(build_inpainter(cf), inpainter_path, fold.device))
+    model = load_into(build_attribution(fold.classifier, cf), model_path, device)
     random_model, random_score = randomised(model, fold.score, cf.seed + 4242)
     batch = cf.attribution_batch_size
     localisation, sanity, effects, arrays = [], [], [], {}

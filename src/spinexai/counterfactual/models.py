@@ -17,16 +17,11 @@ from spinexai.prototypes.params import ProtoParams
 from spinexai.train.saving import load_into
 
 
-def load_weights(model: nn.Module, path: str | Path, device: torch.device) -> nn.Module:
-    """Load a state dict written by this pipeline; a file of another model gets an error naming it."""
-    return load_into(model, path, device)
-
-
 def load_classifier(proto: ProtoParams, path: str | Path, device: torch.device) -> BaselineNet:
     if proto.model != "baseline":
         raise InputError("config", "counterfactual.classifier_arm", f"the arm's model is '{proto.model}'; "
                          "counterfactual analysis explains a non-prototype classifier (model: baseline)")
-    return load_weights(BaselineNet(proto), path, device).requires_grad_(False)
+    return load_into(BaselineNet(proto), path, device).requires_grad_(False)
 
 
 def fracture_score(classifier: nn.Module, proto: ProtoParams) -> FractureScore:

@@ -20,7 +20,6 @@ from spinexai.counterfactual.models import (
     fracture_score,
     inpaint_fn,
     load_classifier,
-    load_weights,
 )
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.folds import fold_parts
@@ -29,7 +28,7 @@ from spinexai.prototypes.data import ImageSet, graded_rows, image_set
 from spinexai.prototypes.params import ProtoParams
 from spinexai.train import Engine, EngineConfig, pick_device
 from spinexai.train.engine import stage_name
-from spinexai.train.saving import finished_stage, save_stage
+from spinexai.train.saving import finished_stage, load_into, save_stage
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +141,7 @@ class CounterfactualFold:
     def fit_attribution(self, inpainter_path: str | Path, state_dir: Path) -> tuple[AttributionNet, pd.DataFrame]:
         cf, device = self.cf, self.device
         train, val = self.images("train"), self.images("val")
-        inpainter = load_weights(build_inpainter(cf), inpainter_path, device).requires_grad_(False)
+        inpainter = load_into(build_inpainter(cf), inpainter_path, device).requires_grad_(False)
         inpaint = inpaint_fn(inpainter)
         torch.manual_seed(cf.seed + self.fold)
         model = build_attribution(self.classifier, cf).to(device)
