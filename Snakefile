@@ -28,6 +28,7 @@ include: "rules/prototypes.smk"
 include: "rules/counterfactual.smk"
 include: "rules/benchmark.smk"
 include: "rules/report.smk"
+include: "rules/predict.smk"
 
 
 rule all:

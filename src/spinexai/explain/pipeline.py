@@ -187,9 +187,12 @@ def export_units(result: DissectionResult, cls: ClassifierParams, params: Dissec
 
 def explain_case(patches: pd.DataFrame, subject: str, label: int, cls: ClassifierParams, params: DissectionParams,
                  model_path: str | Path, thresholds: pd.DataFrame, ranking: pd.DataFrame,
-                 responses: pd.DataFrame, ct_path: str | Path) -> tuple[pd.DataFrame, object, tuple[np.ndarray, np.ndarray]]:
+                 responses: pd.DataFrame, ct_path: str | Path, reference_patches: pd.DataFrame | None = None
+                 ) -> tuple[pd.DataFrame, object, tuple[np.ndarray, np.ndarray]]:
     """r_k ranking of one case, the figure of its most relevant units beside their top dataset images, and
-    the case's dissection map (``dissection_maps``) on the grid of the source CT ``ct_path`` as (volume, CT affine)."""
+    the case's dissection map (``dissection_maps``) on the grid of the source CT ``ct_path`` as (volume, CT affine).
+    ``reference_patches``: the patches table the dissection set's images come from (default ``patches``; a
+    predict run passes the trained run's)."""
     device = pick_device(cls.device)
     model = load_model(model_path, cls, device)
     match = patches[(patches["subject"] == subject) & (patches["label"] == label) & (patches["status"] == "included")]
@@ -221,7 +224,8 @@ def explain_case(patches: pd.DataFrame, subject: str, label: int, cls: Classifie
         best = positives[positives["unit"] == unit].sort_values("peak", ascending=False).head(3)
         refs = []
         for _, ref in best.iterrows():
-            ref_row = patches[(patches["subject"] == ref["subject"]) & (patches["label"] == ref["label"])].iloc[0]
+            refs_table = patches if reference_patches is None else reference_patches
+            ref_row = refs_table[(refs_table["subject"] == ref["subject"]) & (refs_table["label"] == ref["label"])].iloc[0]
             xr = load_patch_stack([ref_row["ct_patch"]], crop=cls.crop, size=cls.input_size, device=device)
             ract = unit_volume(model, xr[0], unit)
             refs.append(UnitView(xr[0, 0].float().cpu().numpy(), ract, float(t[unit]), _caption(ref_row),

@@ -183,7 +183,8 @@ CLASSIFIER_PREDICTIONS = TableSchema(
     "results/classifier3d/predictions.parquet stacks every fold.",
     (_c("subject", "string", "subject ID"), _c("label", "int64", "VerSe label"), _c("level", "string", "level name"),
      _c("grade", "int64", "Genant grade (-1 unknown)"), _c("fracture", "bool", "ground truth"),
-     _c("fold", "int64", "the fold whose model scored it"), _c("split", "string", "'val' or 'test'"),
+     _c("fold", "int64", "the fold whose model scored it"),
+     _c("split", "string", "'val' or 'test' ('predict' in a predict run: results/predict/classifier3d/)"),
      _c("probability", "float64", "predicted fracture probability"),
      _c("prediction", "bool", "probability >= classifier3d.threshold")),
 )
@@ -250,7 +251,7 @@ KEYPOINT_PREDICTIONS = TableSchema(
     (_c("subject", "string", "subject ID"), _c("label", "int64", "VerSe label"), _c("level", "string", "level name"),
      _c("grade", "int64", "Genant grade of the grade table (-1 unknown)"), _c("morphology", "string", "its morphology"),
      _c("fold", "int64", "fold model"), _c("arm", "string", "ablation arm (config keypoints.arms)"),
-     _c("split", "string", "'val' or 'test'"),
+     _c("split", "string", "'val' or 'test' ('predict' in a predict run: results/predict/morphometry/keypoints/)"),
      _c("p_fracture", "float64", "probability of grade >= 1 (the arm's combination of keypoint and image branches)"),
      _c("p_moderate", "float64", "probability of grade >= 2"),
      _c("predicted_grade", "int64", "most probable grade"), _c("predicted_morphology", "string", "most probable morphology"),
@@ -455,7 +456,8 @@ _PROTO_METRICS = (
     _c("sample_accuracy", "float64", "fraction of vertebrae graded correctly"),
 )
 _CASE = (_c("subject", "string", "subject ID"), _c("label", "int64", "VerSe label"),
-         _c("split", "string", "'val' (the fold's own subjects) or 'test' (held-out)"))
+         _c("split", "string", "'val' (the fold's own subjects) or 'test' (held-out); 'predict' in a predict run "
+                               "(results/predict/prototypes/)"))
 
 PROTO_HISTORY = TableSchema(
     "prototype_history", "results/prototypes/<arm>/fold<k>/history.parquet",
@@ -872,6 +874,58 @@ BENCHMARK_SUMMARY = TableSchema(
 
 SCHEMAS.update({s.name: s for s in (BENCHMARK_FOLD, BENCHMARK_EXPLANATIONS, BENCHMARK_SUMMARY)})
 
+
+
+# -- predict runs (results/predict): trained models on new scans --------------------------------------
+
+PREDICTIONS = TableSchema(
+    "predictions", "results/predict/predictions.parquet",
+    "A predict run's verdict on every included vertebra of the new data: every fold model of the trained run "
+    "(predict.models) combined. Per-fold tables in the training run's shapes (split 'predict') lie beside it "
+    "under classifier3d/, prototypes/<arm>/ and morphometry/keypoints/<arm>/.",
+    (_c("subject", "string", "subject ID"), _c("label", "int64", "VerSe label"), _c("level", "string", "level name"),
+     _c("grade", "int64", "Genant grade of the new data's grade sheet; -1 when not graded (no sheet)"),
+     _c("fracture", "bool", "grade >= data.fracture_min_grade (False when not graded)"),
+     _c("folds", "int64", "3D classifier fold models that scored the vertebra"),
+     _c("p_fracture", "float64", "mean p(fracture) of the 3D classifier's fold models"),
+     _c("p_fracture_sd", "float64", "SD of p(fracture) over the fold models (population SD)"),
+     _c("p_fracture_min", "float64", "lowest fold model's p(fracture)"),
+     _c("p_fracture_max", "float64", "highest fold model's p(fracture)"),
+     _c("prediction", "bool", "p_fracture >= threshold"))
+    + tuple(_c(f"p_grade{g}", "float64", f"grade model's mean probability of G{g} over folds (NaN: not a class)") for g in range(4))
+    + (_c("predicted_grade", "int64", "grade with the highest fold-mean probability (the grade model's classes)"),
+       _c("kp_p_fracture", "float64", "keypoint model (XVFA): mean p(grade >= 1) over folds; NaN where not measured"),
+       _c("kp_p_moderate", "float64", "keypoint model: mean p(grade >= 2)"),
+       _c("kp_ha", "float64", "predicted anterior height, fold mean", "mm"),
+       _c("kp_hm", "float64", "predicted middle height, fold mean", "mm"),
+       _c("kp_hp", "float64", "predicted posterior height, fold mean", "mm"),
+       _c("kp_interval_mm", "float64", "mean half-width of the keypoints' quantile intervals, fold mean", "mm"),
+       _c("kp_point_error_mm", "float64", "mean distance of the predicted points to the mask-derived points", "mm"),
+       _c("kp_predicted_grade", "int64", "Genant grade of the fuzzy GSQ reading, the fold models' vote"),
+       _c("kp_predicted_morphology", "string", "morphology of that reading, the fold models' vote"),
+       _c("mask_genant_grade", "int64", "the Genant rule on the masks' own heights (results/morphometry/heights.parquet)"),
+       _c("mask_genant_morphology", "string", "its morphology"),
+       _c("top_prototypes", "string", "explained fold's top-3 prototypes: 'p<index> G<grade> (similarity)'"),
+       _c("top_units", "string", "explained fold's most relevant enabled dissection units: 'u<unit> <concept>'"),
+       _c("threshold", "float64", "the 3D classifier's decision threshold (its model card)"),
+       _c("explain_fold", "int64", "fold whose models' explanations the case pages and NIfTI maps show (predict.explain_fold)")),
+)
+
+PREDICT_METRICS = TableSchema(
+    "predict_metrics", "results/predict/metrics.parquet",
+    "Every model of a predict run against the new data's grades (graded vertebrae only), and the keypoints against "
+    "the mask-derived points. No rows when nothing is graded and no vertebra was measured.",
+    (_c("model", "string", "classifier3d, prototypes or keypoints"),
+     _c("fold", "int64", "fold model; -1 = the fold-mean verdict of predictions.parquet"),
+     _c("task", "string", "fracture (grade >= data.fracture_min_grade; keypoints: >= 1), moderate (>= 2), grade "
+                          "(the grade model's classes) or points"),
+     _c("n", "int64", "vertebrae"), _c("n_positive", "int64", "positives of the task (grade > 0 for 'grade')"),
+     _c("metric", "string", "auc, f1, sensitivity, specificity, accuracy, ap, class_f1, class_accuracy, "
+                            "sample_accuracy, point_error_mm"),
+     _c("value", "float64", "the metric's value (keypoints' f1, sensitivity, specificity at the Youden threshold)")),
+)
+
+SCHEMAS.update({s.name: s for s in (PREDICTIONS, PREDICT_METRICS)})
 
 if __name__ == "__main__":
     print(schemas_markdown(), end="")

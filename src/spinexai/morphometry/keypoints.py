@@ -308,14 +308,58 @@ def train_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm:
     return engine.best_state, pd.DataFrame(history)
 
 
+@dataclass
+class Scored:
+    frame: pd.DataFrame                # per vertebra
+    grade_p: torch.Tensor              # (N, 4) grade probabilities of the mean keypoints
+    sampled: list[torch.Tensor]        # the same for every keypoint draw
+    point_error_mm: float              # mean over vertebrae and points
+
+
 @torch.no_grad()
+def score_rows(model: KeypointNet, data: FoldData, params: KeypointParams, weights, generator: torch.Generator
+               ) -> Scored:
+    """One trained model's reading of ``data``: per-vertebra points, heights, intervals and probabilities
+    (point errors against the mask-derived and, where known, the generator's points), the grade
+    probabilities of the mean keypoints, and those of every keypoint draw from the flow."""
+    device = data.x.device
+    out = forward_batched(model, data.x, params.batch_size)
+    h_pred = heights_mm(out["mu"], data.half_fov)
+    expected_np, sources = predicted_expected(data.rows, h_pred.cpu().numpy())
+    expected = torch.as_tensor(expected_np, device=device)
+    grade_p, morph_p = probabilities(out, out["mu"], data.half_fov, weights, params.temperature, expected)
+    draws = sample_keypoints(out["mu"], out["log_sigma"], model.flow, params.samples, params.rle_base, generator)
+    lo = (draws - out["mu"][None]).abs().quantile(params.interval, dim=0)  # (N, 6, 2) normalised half-widths
+    mm = data.half_fov[:, None]
+    error = (out["mu"] - data.target).norm(dim=-1) * mm
+    truth = torch.as_tensor(true_targets(data.rows), device=device)
+    true_error = ((out["mu"].float() - truth).norm(dim=-1) * mm).mean(-1).cpu().numpy()
+    shown = np.where(np.isnan(expected_np), h_pred.amax(-1, keepdim=True).cpu().numpy(), expected_np)
+    frame = data.rows[["subject", "label", "level", "grade", "morphology"]].assign(
+        p_fracture=(1 - grade_p[:, 0]).cpu().numpy(), p_moderate=grade_p[:, 2:].sum(-1).cpu().numpy(),
+        predicted_grade=grade_p.argmax(-1).cpu().numpy(),
+        predicted_morphology=[MORPHOLOGIES[i] for i in morph_p.argmax(-1).cpu().tolist()],
+        point_error_mm=error.mean(-1).cpu().numpy(), true_point_error_mm=true_error,
+        interval_mm=(lo.mean(dim=(1, 2)) * data.half_fov).cpu().numpy(),
+        ha=h_pred[:, 0].cpu().numpy(), hm=h_pred[:, 1].cpu().numpy(), hp=h_pred[:, 2].cpu().numpy(),
+        expected_ha=shown[:, 0], expected_hm=shown[:, 1], expected_hp=shown[:, 2], expected_source=sources,
+        **{f"interval_{name}_mm": (lo[:, k].amax(-1) * data.half_fov).cpu().numpy() for k, name in enumerate(POINTS)})
+    # Draws keep the mean prediction's neighbour references (a draw's own-source rows still read its own maximum).
+    sampled = [probabilities(out, draws[s], data.half_fov, weights, params.temperature, expected)[0]
+               for s in range(len(draws))]
+    return Scored(frame, grade_p, sampled, float(error.mean()))
+
+
+def load_keypoint_model(params: KeypointParams, path: str | Path, device: torch.device) -> KeypointNet:
+    return load_into(KeypointNet(params.width, params.flow_layers).to(device), path, device)
+
+
 def evaluate_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm: str, params: KeypointParams,
                            model_path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-vertebra predictions and the metrics of both tasks, from the mean keypoints and over sampled ones."""
     device = pick_device(params.device)
     weights = params.weights(arm)
-    model = KeypointNet(params.width, params.flow_layers).to(device)
-    load_into(model, model_path, device)
+    model = load_keypoint_model(params, model_path, device)
     generator = torch.Generator(device=device).manual_seed(params.seed + fold)
     parts = fold_parts(rows, folds, fold)
     predictions, metrics = [], []
@@ -323,38 +367,18 @@ def evaluate_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, a
         data = fold_data(parts[split], params, device)
         if not len(data.rows):
             continue
-        out = forward_batched(model, data.x, params.batch_size)
-        h_pred = heights_mm(out["mu"], data.half_fov)
-        expected_np, sources = predicted_expected(data.rows, h_pred.cpu().numpy())
-        expected = torch.as_tensor(expected_np, device=device)
-        grade_p, morph_p = probabilities(out, out["mu"], data.half_fov, weights, params.temperature, expected)
-        draws = sample_keypoints(out["mu"], out["log_sigma"], model.flow, params.samples, params.rle_base, generator)
-        lo = (draws - out["mu"][None]).abs().quantile(params.interval, dim=0)  # (N, 6, 2) normalised half-widths
-        mm = data.half_fov[:, None]
-        error = (out["mu"] - data.target).norm(dim=-1) * mm
-        truth = torch.as_tensor(true_targets(data.rows), device=device)
-        true_error = ((out["mu"].float() - truth).norm(dim=-1) * mm).mean(-1).cpu().numpy()
-        shown = np.where(np.isnan(expected_np), h_pred.amax(-1, keepdim=True).cpu().numpy(), expected_np)
-        frame = data.rows[["subject", "label", "level", "grade", "morphology"]].assign(
-            fold=fold, arm=arm, split=split,
-            p_fracture=(1 - grade_p[:, 0]).cpu().numpy(), p_moderate=grade_p[:, 2:].sum(-1).cpu().numpy(),
-            predicted_grade=grade_p.argmax(-1).cpu().numpy(),
-            predicted_morphology=[MORPHOLOGIES[i] for i in morph_p.argmax(-1).cpu().tolist()],
-            point_error_mm=error.mean(-1).cpu().numpy(), true_point_error_mm=true_error,
-            interval_mm=(lo.mean(dim=(1, 2)) * data.half_fov).cpu().numpy(),
-            ha=h_pred[:, 0].cpu().numpy(), hm=h_pred[:, 1].cpu().numpy(), hp=h_pred[:, 2].cpu().numpy(),
-            expected_ha=shown[:, 0], expected_hm=shown[:, 1], expected_hp=shown[:, 2], expected_source=sources,
-            **{f"interval_{name}_mm": (lo[:, k].amax(-1) * data.half_fov).cpu().numpy() for k, name in enumerate(POINTS)})
+        scored = score_rows(model, data, params, weights, generator)
+        frame, grade_p, sampled = scored.frame, scored.grade_p, scored.sampled
+        columns = list(frame.columns)
+        at = columns.index("p_fracture")
+        frame = frame.assign(fold=fold, arm=arm, split=split)[columns[:at] + ["fold", "arm", "split"] + columns[at:]]
         predictions.append(frame)
         graded = data.rows["grade"].to_numpy() >= 0
-        # Draws keep the mean prediction's neighbour references (a draw's own-source rows still read its own maximum).
-        sampled = [probabilities(out, draws[s], data.half_fov, weights, params.temperature, expected)[0]
-                   for s in range(len(draws))]
         for task, bound in TASKS.items():
             y = data.rows["grade"].to_numpy()[graded] >= bound
             p_mean = grade_p[:, bound:].sum(-1).cpu().numpy()[graded]
             row = {"fold": fold, "arm": arm, "split": split, "task": task, **youden_metrics(y, p_mean),
-                   "point_error_mm": float(error.mean())}
+                   "point_error_mm": scored.point_error_mm}
             draws_m = [youden_metrics(y, g[:, bound:].sum(-1).cpu().numpy()[graded]) for g in sampled]
             for key in ("auc", "f1", "sensitivity", "specificity"):
                 values = np.array([d[key] for d in draws_m], float)

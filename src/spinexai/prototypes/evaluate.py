@@ -65,7 +65,7 @@ def _peak(map2d: np.ndarray) -> tuple[int, int]:
     return int(r), int(c)
 
 
-def _predictions(data: ImageSet, probs: torch.Tensor, params: ProtoParams, fold: int, arm: str, split: str) -> pd.DataFrame:
+def grade_predictions(data: ImageSet, probs: torch.Tensor, params: ProtoParams, fold: int, arm: str, split: str) -> pd.DataFrame:
     frame = data.rows[["subject", "label", "level", "grade", "target"]].copy()
     p = probs.cpu().numpy()
     for g in range(4):
@@ -75,7 +75,7 @@ def _predictions(data: ImageSet, probs: torch.Tensor, params: ProtoParams, fold:
 
 
 @torch.no_grad()
-def _prototype_outputs(model: PrototypeNet, data: ImageSet, params: ProtoParams, split: str,
+def prototype_outputs(model: PrototypeNet, data: ImageSet, params: ProtoParams, split: str,
                        regions: np.ndarray, bodies: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
     """Top-k prototypes per case, contributions per prototype class and the (N, P, h, w) similarity maps."""
     z = latent_batched(model, data.x, params.batch_size)
@@ -145,14 +145,14 @@ def evaluate_prototype_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, 
         if not len(data.y):
             continue
         probs = predict(model, data.x, params.batch_size)
-        preds.append(_predictions(data, probs, params, fold, arm, split))
+        preds.append(grade_predictions(data, probs, params, fold, arm, split))
         metrics.append({"fold": fold, "arm": arm, "split": split, **settings,
                         **multiclass_metrics(data.y.cpu().numpy(), probs.argmax(-1).cpu().numpy())})
         regions = fracture_regions(data.rows, params.input_size)
         bodies = region_masks(data.rows, "sag_body", params.input_size)
         fractured = data.rows["grade"].to_numpy() >= 2
         if isinstance(model, PrototypeNet):
-            top, contrib, _, sim_maps = _prototype_outputs(model, data, params, split, regions, bodies)
+            top, contrib, _, sim_maps = prototype_outputs(model, data, params, split, regions, bodies)
             tops.append(top)
             contribs.append(contrib)
             maps[f"{split}_similarity"] = sim_maps.astype(np.float16)

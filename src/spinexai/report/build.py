@@ -402,13 +402,12 @@ class Report:
     def overlay_section(self, case, page_dir: Path) -> Section:
         """The case's maps written onto the source CT's voxel grid (case_overlays, explain_concepts)."""
         section = Section("overlays", "Maps on the source CT (NIfTI overlays)")
-        folder = self.inputs.results / "cases" / f"fold{case.fold}" / case_id(case.subject, case.label)
+        folder = self.overlay_dir(case)
         index = _read(folder / "overlays.parquet")
         rows = [] if index is None else [
             {"method": r.method, "file": self.rel(folder / r.file, page_dir) if r.file else "-",
              "map": r.description, "note": r.note or f"from a {r.source_grid} grid"} for r in index.itertuples()]
-        units = (self.inputs.dissection / f"fold{case.fold}" / "cases" / case_id(case.subject, case.label) /
-                 "units_ct.nii.gz") if self.inputs.dissection is not None else None
+        units = self.relevance_dir(case) / "units_ct.nii.gz" if self.relevance_dir(case) is not None else None
         if _exists(units):
             rows.append({"method": "dissection", "file": self.rel(units, page_dir),
                          "map": "r_k-weighted map of the case's most relevant units (3D classifier)", "note": "3D"})
@@ -421,6 +420,28 @@ class Report:
                  "sampled from (one voxel thick); the 3D map fills the classifier's input patch.",
             table=pd.DataFrame(rows)))
         return section
+
+    def overlay_dir(self, case) -> Path:
+        """Where the case's maps on the CT grid are (rule case_overlays)."""
+        return self.inputs.results / "cases" / f"fold{case.fold}" / case_id(case.subject, case.label)
+
+    def relevance_dir(self, case) -> Path | None:
+        """Where the case's dissection (relevance table, figure, 3D map) is (rule explain_concepts)."""
+        if self.inputs.dissection is None:
+            return None
+        return self.inputs.dissection / f"fold{case.fold}" / "cases" / case_id(case.subject, case.label)
+
+    def case_verdict(self, case, row: pd.Series) -> str:
+        threshold = self.cfg.get("classifier3d", {}).get("threshold", 0.5)
+        truth = f"ground truth G{case.grade}" if case.grade >= 0 else "ungraded"
+        if isinstance(row.get("morphology"), str) and row["morphology"]:
+            truth += f" {row['morphology']}"
+        call = "called fractured" if case.prediction else "called not fractured"
+        return (f"{case.subject} {case.level}: the fold {case.fold} model gives p(fracture) = {case.probability:.2f} "
+                f"(threshold {threshold:.2f}), {call}: {case.outcome}, {truth}.")
+
+    def case_title(self, case) -> str:
+        return f"{case.subject} {case.level} (fold {case.fold})"
 
     @staticmethod
     def case_page_name(case) -> str:
@@ -436,13 +457,7 @@ class Report:
             hrow = match.iloc[0] if len(match) else None
         write_figure(sagittal_figure(row, hrow), page_dir / f"{stem}_sagittal.png")
         write_figure(patch_figure(row), page_dir / f"{stem}_patch.png")
-        threshold = self.cfg.get("classifier3d", {}).get("threshold", 0.5)
-        truth = f"ground truth G{case.grade}" if case.grade >= 0 else "ungraded"
-        if isinstance(row.get("morphology"), str) and row["morphology"]:
-            truth += f" {row['morphology']}"
-        call = "called fractured" if case.prediction else "called not fractured"
-        verdict = (f"{case.subject} {case.level}: the fold {case.fold} model gives p(fracture) = {case.probability:.2f} "
-                   f"(threshold {threshold:.2f}), {call}: {case.outcome}, {truth}.")
+        verdict = self.case_verdict(case, row)
         sections = []
 
         images = Section("images", "Images", [Block(figures=[
@@ -469,8 +484,7 @@ class Report:
                 table=p[["arm", "fold", "split", "p_grade0", "p_grade2", "p_grade3", "predicted_grade"]] if len(p) else None))
         sections.append(preds)
 
-        relevance_dir = (self.inputs.dissection / f"fold{case.fold}" / "cases" / case_id(case.subject, case.label)
-                         if self.inputs.dissection is not None else None)
+        relevance_dir = self.relevance_dir(case)
         concepts = Section("concepts", "Most relevant concept units (network dissection)")
         relevance = _read(relevance_dir / "relevance.parquet") if relevance_dir is not None else None
         if relevance is not None:
@@ -515,7 +529,7 @@ class Report:
                             "fracture region": "outlined in red" if row.get("sag_fracture") else "not available"}])
         sections.append(Section("truth", "Ground truth", [Block(table=gt)]))
         return self.env.get_template("case.html.j2").render(
-            title=f"{case.subject} {case.level} (fold {case.fold})", home="../index.html", verdict=verdict,
+            title=self.case_title(case), home="../index.html", verdict=verdict,
             sections=sections)
 
     # -- all pages --------------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def case_counterfactual(report, case, page_dir: Path, stem: str, section_cls, bl
                                     "stage has not run."}
         return section
     arrays = np.load(path)
-    for split in ("val", "test"):
+    for split in ("val", "test", "predict"):  # 'predict': a predict run's maps of new data
         if f"{split}_subject" not in arrays:
             continue
         match = np.nonzero((arrays[f"{split}_subject"] == case.subject) & (arrays[f"{split}_label"] == case.label))[0]

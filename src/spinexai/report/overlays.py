@@ -40,7 +40,7 @@ def case_maps(subject: str, label: int, similarity: str | Path | None, top3: str
     maps, missing = {}, {}
     if similarity and top3:
         arrays = np.load(similarity)
-        found = _find(arrays, ("test", "val"), subject, label)
+        found = _find(arrays, ("test", "val", "predict"), subject, label)
         tops = pd.read_parquet(top3)
         top = tops[(tops["subject"] == subject) & (tops["label"] == label) & (tops["rank"] == 1)]
         if found and len(top):
@@ -52,7 +52,7 @@ def case_maps(subject: str, label: int, similarity: str | Path | None, top3: str
         missing["prototype1"] = "the prototype stage has no main-arm outputs for this fold"
     if counterfactual:
         arrays = np.load(counterfactual)
-        found = _find(arrays, ("test", "val"), subject, label)
+        found = _find(arrays, ("test", "val", "predict"), subject, label)
         for method, key in (("counterfactual", "map"), ("gradcam", "gradcam"), ("saliency", "saliency")):
             if found:
                 maps[method] = arrays[f"{found[0]}_{key}"][found[1]].astype(np.float32)
