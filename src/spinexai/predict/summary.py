@@ -105,8 +105,13 @@ def metrics(classifier: pd.DataFrame, grades: pd.DataFrame, keypoints: pd.DataFr
         for fold, part in keypoints.groupby("fold"):  # against the mask-derived points: no grades needed
             rows += _rows("keypoints", int(fold), "points", np.zeros(len(part), bool),
                           {"point_error_mm": part["point_error_mm"].mean()})
-        for fold, part in keypoints[keypoints["grade"] >= 0].groupby("fold"):
-            for task, column, bound in (("fracture", "p_fracture", 1), ("moderate", "p_moderate", 2)):
+        graded_kp = keypoints[keypoints["grade"] >= 0]
+        parts = [(int(f), p.rename(columns={"p_fracture": "kp_p_fracture", "p_moderate": "kp_p_moderate"}))
+                 for f, p in graded_kp.groupby("fold")]
+        if "kp_p_fracture" in ensemble and ensemble["kp_p_fracture"].notna().any():
+            parts.append((ENSEMBLE, ensemble[ensemble["kp_p_fracture"].notna()]))
+        for fold, part in parts:
+            for task, column, bound in (("fracture", "kp_p_fracture", 1), ("moderate", "kp_p_moderate", 2)):
                 y = part["grade"].to_numpy() >= bound
-                rows += _rows("keypoints", int(fold), task, y, youden_metrics(y, part[column]))
+                rows += _rows("keypoints", fold, task, y, youden_metrics(y, part[column]))
     return pd.DataFrame(rows, columns=["model", "fold", "task", "n", "n_positive", "metric", "value"])

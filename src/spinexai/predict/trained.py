@@ -133,7 +133,7 @@ def check_inputs(model: str | Path, rows: pd.DataFrame, table: str | Path) -> di
         if got != want:
             raise InputError(card_path(model), f"inputs.{column}",
                              f"the model was trained on {column} images of {_describe(want)}; the new data's "
-                             f"reformatting ({table}) gives {_describe(got)}. Reformat the new data with the "
+                             f"reformatting ({Path(table).resolve()}) gives {_describe(got)}. Reformat the new data with the "
                              "config the models were trained with (the same reformat section: pass its "
                              "--configfile to the predict run).")
     return card
