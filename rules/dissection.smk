@@ -74,6 +74,7 @@ rule explain_concepts:
     output:
         relevance=f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/relevance.parquet",
         overlay=f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/units_ct.nii.gz",
+        gradcam=f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/gradcam3d_ct.nii.gz",
         figure=report(
             f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/concepts.png",
             caption="../workflow/report/case_concepts.rst",

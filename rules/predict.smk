@@ -1,71 +1,9 @@
 # Predict: a trained run's models (predict.models) score this run's dataset without retraining.
 # Run it in its own directory (spinexai predict does): the data stage writes results/data there.
 
-import os
-
-from spinexai.predict.trained import TrainedRun
-
 
 localrules:
     predict,
-
-
-PRED = f"{RESULTS}/predict"
-PREDICT_ARM = config["predict"]["prototype_arm"] or config["prototypes"]["main_arm"]
-
-
-def trained_run() -> TrainedRun:
-    """The run named by predict.models (checked when a predict rule needs it, so training runs never look)."""
-    models = config["predict"]["models"]
-    if not models:
-        raise WorkflowError("the predict target needs the trained run: --config predict.models=<its results/ folder>")
-    if os.path.abspath(models) == os.path.abspath(RESULTS):
-        raise WorkflowError(f"predict.models is this directory's own {RESULTS}/: predicting here would overwrite the "
-                            "trained run's data stage with the new scans. Run predict in another directory "
-                            "(spinexai predict --out DIR, or snakemake --directory DIR).")
-    try:
-        return TrainedRun(models, PREDICT_ARM, config["predict"]["keypoint_arm"])
-    except ValueError as err:  # InputError: names the folder
-        raise WorkflowError(str(err)) from None
-
-
-def predict_folds() -> list[int]:
-    return trained_run().fold_ids()
-
-
-def explain_fold() -> int:
-    fold = config["predict"]["explain_fold"]
-    if fold not in predict_folds():
-        raise WorkflowError(f"predict.explain_fold = {fold}: the trained run has folds {predict_folds()}")
-    return fold
-
-
-def predict_fold_inputs(wildcards):
-    inputs = {"patches": f"{DATA}/patches.parquet", "heights": f"{RESULTS}/morphometry/heights.parquet"}
-    models = trained_run().fold(int(wildcards.fold))
-    inputs.update({k: v for k, v in models.files().items() if k not in ("thresholds", "unit_ranking", "responses")})
-    if models.prototypes is not None:
-        trained = os.path.dirname(models.prototypes)
-        inputs.update(projection=f"{trained}/projection.parquet", trained_similarity=f"{trained}/similarity.npz")
-    return inputs
-
-
-def predict_fold_files(name):
-    return expand(f"{PRED}/{name}", fold=predict_folds())
-
-
-def predict_subject_inputs(wildcards):
-    fold = explain_fold()
-    inputs = {"patches": f"{DATA}/patches.parquet", "manifest": f"{DATA}/manifest.parquet",
-              "similarity": f"{PRED}/prototypes/{PREDICT_ARM}/fold{fold}/similarity.npz",
-              "top3": f"{PRED}/prototypes/{PREDICT_ARM}/fold{fold}/top3.parquet",
-              "counterfactual": f"{PRED}/counterfactual/fold{fold}/maps.npz"}
-    inputs.update(trained_run().fold(fold).files())
-    return inputs
-
-
-def predict_case_dirs(wildcards):
-    return expand(f"{PRED}/cases/sub-{{subject}}", subject=reformatted_subjects())
 
 
 rule predict_fold:

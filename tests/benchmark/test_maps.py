@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from spinexai.benchmark.maps2d import cam_maps, captum_maps, counterfactual_maps, explained_class, prototype_maps
-from spinexai.benchmark.maps3d import gradcam_3d
+from spinexai.explain.gradcam import gradcam_3d
 from spinexai.counterfactual.attribution import AttributionNet
 from spinexai.explain.dissection import dissection_maps, unit_thresholds
 from spinexai.models import FractureClassifier

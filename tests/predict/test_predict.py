@@ -22,7 +22,8 @@ from spinexai.io.tables import PREDICT_METRICS, PREDICTIONS, SAG_SHEET, read_tab
 
 pytestmark = [pytest.mark.xdist_group("pipeline"), pytest.mark.slow]  # shares the tiny run (tests/conftest.py)
 
-MAPS = ("prototype1_ct.nii.gz", "counterfactual_ct.nii.gz", "gradcam_ct.nii.gz", "saliency_ct.nii.gz", "units_ct.nii.gz")
+MAPS = ("prototype1_ct.nii.gz", "counterfactual_ct.nii.gz", "gradcam_ct.nii.gz", "saliency_ct.nii.gz", "units_ct.nii.gz",
+        "gradcam3d_ct.nii.gz")
 
 
 def _verse004(root: Path) -> Path:
@@ -85,15 +86,15 @@ def test_predict_a_real_verse_case_with_grades(tiny_pipeline, tmp_path):
     assert {"classifier3d", "prototypes", "keypoints"} <= set(metrics["model"])
     assert (metrics.loc[metrics["model"] == "classifier3d", "n"] == len(included)).all()
     manifest = pd.read_parquet(out / "results/data/manifest.parquet")
-    assert _check_maps_on_ct(out, "verse004", manifest) == 5 * len(included)
+    assert _check_maps_on_ct(out, "verse004", manifest) == len(MAPS) * len(included)
 
     # The 2D maps sit on each vertebra's curved mid-sagittal sheet: the reformation's own mask, put back
     # on the CT the same way, falls inside the CT's mask of that vertebra.
     mask, _ = read_image(manifest["mask_path"].iloc[0])
     ct = read_header(manifest["ct_path"].iloc[0])
     for row in included.itertuples():
-        sag = read_image(row.sag_mask)[0][..., 0]
-        placed = sheet_to_ct((sag == row.label).astype(np.float32), sheet_points(read_table(row.sag_sheet, SAG_SHEET)), ct)
+        sag = read_image(out / row.sag_mask)[0][..., 0]  # the run's paths are relative to its directory
+        placed = sheet_to_ct((sag == row.label).astype(np.float32), sheet_points(read_table(out / row.sag_sheet, SAG_SHEET)), ct)
         on = placed > 0.5
         assert on.sum() > 50, f"{row.level}: the vertebra's sheet pixels reach only {on.sum()} CT voxels"
         inside = (mask[on] == row.label).mean()

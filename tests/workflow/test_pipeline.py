@@ -1,5 +1,6 @@
 """End-to-end: the tiny config through Snakemake, reruns, lint and config validation."""
 
+import io
 import shutil
 import subprocess
 import sys
@@ -151,9 +152,10 @@ def test_dissection_outputs(workdir):
 
     manifest = pd.read_parquet(workdir / "results/data/manifest.parquet")
     ct = nib.load(workdir / manifest[manifest.subject == first.subject].ct_path.iloc[0])
-    overlay = nib.load(case / "units_ct.nii.gz")  # the case's unit map on the source CT's grid
-    assert overlay.shape == ct.shape and np.allclose(overlay.affine, ct.affine, atol=1e-4)
-    assert np.asarray(overlay.dataobj).max() > 0
+    for name in ("units_ct.nii.gz", "gradcam3d_ct.nii.gz"):  # the case's 3D maps on the source CT's grid
+        overlay = nib.load(case / name)
+        assert overlay.shape == ct.shape and np.allclose(overlay.affine, ct.affine, atol=1e-4)
+        assert np.asarray(overlay.dataobj).max() > 0
     for c in cases.itertuples():  # every case's 2D maps on the CT grid (or why there is none)
         folder = workdir / f"results/cases/fold{c.fold}/sub-{c.subject}_vert-{c.label}"
         index = pd.read_parquet(folder / "overlays.parquet")
@@ -317,6 +319,49 @@ def test_report_renders_in_chromium(workdir):
         assert page.locator("#concepts img").count() == 1
         browser.close()
     assert (report / "screenshot.png").stat().st_size > 10_000
+
+
+# WebGL2 without a GPU: Chromium's software renderer (SwiftShader through ANGLE)
+WEBGL_ARGS = ["--no-sandbox", "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+
+
+def _canvas(locator) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("RGB")).astype(int)
+
+
+@pytest.mark.slow
+def test_case_viewer_shows_the_ct_and_the_overlay_in_chromium(workdir):
+    """The embedded NiiVue viewer starts from the file system, fetches nothing, and its overlay is visible
+    at the vertebra (the views open on the vertebra's centre): hiding the map changes the picture."""
+    from playwright.sync_api import sync_playwright
+
+    pages = sorted((workdir / "results/report/cases").glob("*.html"))
+    assert pages and all("spinexai-viewer" in p.read_text() for p in pages)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), args=WEBGL_ARGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        problems = []
+        page.on("pageerror", lambda err: problems.append(str(err)))
+        page.on("request", lambda r: problems.append(r.url) if not r.url.startswith(("file:", "data:", "blob:")) else None)
+        page.goto(pages[0].as_uri())
+        page.wait_for_function("document.querySelector('.spinexai-viewer').dataset.ready", timeout=60_000)
+        viewer = page.locator(".spinexai-viewer")
+        assert viewer.get_attribute("data-ready") not in ("error", "0"), page.inner_text(".viewer-status")
+        canvas = viewer.locator("canvas")
+        canvas.scroll_into_view_if_needed()
+        shown = _canvas(canvas)
+        page.eval_on_selector(".spinexai-viewer", "e => { e.querySelector('input[type=range]').value = 0; e.viewer.choose(); }")
+        page.wait_for_timeout(300)
+        hidden = _canvas(canvas)
+        browser.close()
+    assert not problems, problems
+    assert (hidden.std(-1) > 0).mean() < 0.05 and hidden.max() > 100, "the CT (grey) is drawn"
+    changed = np.abs(shown - hidden).sum(-1) > 30
+    assert changed.sum() > 200, f"the map changes only {changed.sum()} pixels"
+    warm = shown[changed]
+    assert (warm[:, 0] > warm[:, 2]).mean() > 0.8, "the changed pixels are the map's warm colours"
 
 
 @pytest.mark.slow

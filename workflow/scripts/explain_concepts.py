@@ -29,13 +29,14 @@ def main(io):
     torch.set_num_threads(io.threads)
     cls = ClassifierParams.from_dict(io.params.classifier)
     params = DissectionParams.from_dict(io.params.dissection)
-    table, figure, (overlay, ct_affine) = explain_case(read_table(io.input.patches, PATCHES), io.wildcards.subject, int(io.wildcards.label),
+    table, figure, overlays = explain_case(read_table(io.input.patches, PATCHES), io.wildcards.subject, int(io.wildcards.label),
                                  cls, params, io.input.model, read_table(io.input.thresholds, DISSECTION_THRESHOLDS),
                                  read_table(io.input.ranking, UNIT_RANKING),
                                  read_table(io.input.responses, DISSECTION_RESPONSES), _source_ct(io))
     write_table(table, io.output.relevance, CASE_RELEVANCE)
     write_figure(figure, io.output.figure)
-    write_image(io.output.overlay, overlay, ct_affine)
+    write_image(io.output.overlay, *overlays["dissection"])
+    write_image(io.output.gradcam, *overlays["gradcam3d"])
 
 
 run(main, globals())

@@ -20,7 +20,7 @@ from spinexai.benchmark.maps2d import (
     prototype_maps,
     upsample_bilinear,
 )
-from spinexai.benchmark.maps3d import gradcam_3d
+from spinexai.explain.gradcam import gradcam_3d
 from spinexai.benchmark.metrics import METRICS, score_map
 from spinexai.benchmark.references import centre_prior, random_map, vertebra_seed
 from spinexai.config import ConfigSection

@@ -30,6 +30,7 @@ from spinexai.explain.dissection import (
 )
 from spinexai.explain.figures import UnitView, all_slices, case_figure, collage
 from spinexai.fracture3d import ClassifierParams, load_model, split_rows
+from spinexai.explain.gradcam import gradcam_3d
 from spinexai.geometry.sampling import input_grid_affine
 from spinexai.geometry.sheet import patch_to_ct
 from spinexai.io.atomic import atomic_dir, write_figure
@@ -188,9 +189,10 @@ def export_units(result: DissectionResult, cls: ClassifierParams, params: Dissec
 def explain_case(patches: pd.DataFrame, subject: str, label: int, cls: ClassifierParams, params: DissectionParams,
                  model_path: str | Path, thresholds: pd.DataFrame, ranking: pd.DataFrame,
                  responses: pd.DataFrame, ct_path: str | Path, reference_patches: pd.DataFrame | None = None
-                 ) -> tuple[pd.DataFrame, object, tuple[np.ndarray, np.ndarray]]:
+                 ) -> tuple[pd.DataFrame, object, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """r_k ranking of one case, the figure of its most relevant units beside their top dataset images, and
-    the case's dissection map (``dissection_maps``) on the grid of the source CT ``ct_path`` as (volume, CT affine).
+    the case's 3D maps on the grid of the source CT ``ct_path`` as (volume, CT affine): the dissection's
+    (``dissection_maps``) and Grad-CAM's.
     ``reference_patches``: the patches table the dissection set's images come from (default ``patches``; a
     predict run passes the trained run's)."""
     device = pick_device(cls.device)
@@ -234,7 +236,16 @@ def explain_case(patches: pd.DataFrame, subject: str, label: int, cls: Classifie
     grade = f"G{case['grade']}" if case["grade"] >= 0 else "grade unknown"
     title = (f"{subject} {case['level']} ({grade}), p(fracture) = {raw.probability[0]:.2f}: most relevant units "
              "(left) and their top fractured samples in the dissection set")
-    return table, case_figure(case_views, references, title), case_overlay(model, x, t, case, ct_path, cls, params)
+    overlays = {"dissection": case_overlay(model, x, t, case, ct_path, cls, params),
+                "gradcam3d": gradcam_overlay(model, x, case, ct_path, cls)}
+    return table, case_figure(case_views, references, title), overlays
+
+
+def _on_ct(volume: np.ndarray, case: pd.Series, ct_path: str | Path, cls: ClassifierParams) -> tuple[np.ndarray, np.ndarray]:
+    patch = read_header(case["ct_patch"])
+    grid = input_grid_affine(patch.affine, patch.shape[:3], (cls.crop,) * 3, (cls.input_size,) * 3)
+    ct = read_header(ct_path)
+    return patch_to_ct(volume, grid, ct), ct.affine
 
 
 def case_overlay(model: torch.nn.Module, x: torch.Tensor, thresholds: np.ndarray, case: pd.Series, ct_path: str | Path,
@@ -242,10 +253,15 @@ def case_overlay(model: torch.nn.Module, x: torch.Tensor, thresholds: np.ndarray
     """The r_k-weighted map of the case's ``case_units`` most relevant units, resampled from the
     classifier's input grid onto the source CT's voxel grid (same shape and affine as the CT)."""
     maps, _ = dissection_maps(model, x, thresholds, params.case_units, 1)
-    patch = read_header(case["ct_patch"])
-    grid = input_grid_affine(patch.affine, patch.shape[:3], (cls.crop,) * 3, (cls.input_size,) * 3)
-    ct = read_header(ct_path)
-    return patch_to_ct(maps[0].cpu().numpy(), grid, ct), ct.affine
+    return _on_ct(maps[0].cpu().numpy(), case, ct_path, cls)
+
+
+def gradcam_overlay(model: torch.nn.Module, x: torch.Tensor, case: pd.Series, ct_path: str | Path,
+                    cls: ClassifierParams) -> tuple[np.ndarray, np.ndarray]:
+    """The case's 3D Grad-CAM on the source CT's voxel grid (the reference map beside the dissection's)."""
+    with torch.enable_grad():
+        cam = gradcam_3d(model, x, 1)
+    return _on_ct(cam[0].cpu().numpy(), case, ct_path, cls)
 
 
 def concepts_figure(top_units: pd.DataFrame, ranking: str) -> Figure:

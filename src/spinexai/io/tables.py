@@ -893,7 +893,7 @@ PREDICTIONS = TableSchema(
      _c("p_fracture_max", "float64", "highest fold model's p(fracture)"),
      _c("prediction", "bool", "p_fracture >= threshold"))
     + tuple(_c(f"p_grade{g}", "float64", f"grade model's mean probability of G{g} over folds (NaN: not a class)") for g in range(4))
-    + (_c("predicted_grade", "int64", "grade with the highest fold-mean probability (the grade model's classes)"),
+    + (_c("predicted_grade", "int64", "grade with the highest fold-mean probability (the grade model's classes); -1: not scored"),
        _c("kp_p_fracture", "float64", "keypoint model (XVFA): mean p(grade >= 1) over folds; NaN where not measured"),
        _c("kp_p_moderate", "float64", "keypoint model: mean p(grade >= 2)"),
        _c("kp_ha", "float64", "predicted anterior height, fold mean", "mm"),
@@ -901,9 +901,10 @@ PREDICTIONS = TableSchema(
        _c("kp_hp", "float64", "predicted posterior height, fold mean", "mm"),
        _c("kp_interval_mm", "float64", "mean half-width of the keypoints' quantile intervals, fold mean", "mm"),
        _c("kp_point_error_mm", "float64", "mean distance of the predicted points to the mask-derived points", "mm"),
-       _c("kp_predicted_grade", "int64", "Genant grade of the fuzzy GSQ reading, the fold models' vote"),
+       _c("kp_predicted_grade", "int64", "Genant grade of the fuzzy GSQ reading, the fold models' vote; -1: not measured"),
        _c("kp_predicted_morphology", "string", "morphology of that reading, the fold models' vote"),
-       _c("mask_genant_grade", "int64", "the Genant rule on the masks' own heights (results/morphometry/heights.parquet)"),
+       _c("mask_genant_grade", "int64",
+          "the Genant rule on the masks' own heights (results/morphometry/heights.parquet); -1: not measured"),
        _c("mask_genant_morphology", "string", "its morphology"),
        _c("top_prototypes", "string", "explained fold's top-3 prototypes: 'p<index> G<grade> (similarity)'"),
        _c("top_units", "string", "explained fold's most relevant enabled dissection units: 'u<unit> <concept>'"),

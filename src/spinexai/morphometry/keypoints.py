@@ -100,12 +100,20 @@ def forward_batched(model: KeypointNet, x: torch.Tensor, batch_size: int) -> dic
 
 # -- data ----------------------------------------------------------------------------------------------
 
-def keypoint_rows(heights: pd.DataFrame, patches: pd.DataFrame) -> pd.DataFrame:
-    """Measured vertebrae with their sagittal reformation, grade and morphology class indices."""
+def keypoint_rows(heights: pd.DataFrame, patches: pd.DataFrame, measured_only: bool = True) -> pd.DataFrame:
+    """Measured vertebrae with their sagittal reformation, grade and morphology class indices. With
+    ``measured_only=False`` (scoring new scans) every included vertebra, its mask points NaN where the
+    heights table could not measure it (no body mask): the model reads the image, not the mask."""
     keys = ["subject", "label"]
     measured = heights[heights["status"] == "measured"]
     cols = [*keys, "sag_ct", "sag_heatmap", "fracture", "truth_path"]
-    rows = measured.merge(patches[patches["status"] == "included"][cols], on=keys, how="inner")
+    included = patches[patches["status"] == "included"]
+    if measured_only:
+        rows = measured.merge(included[cols], on=keys, how="inner")
+    else:
+        own = [*keys, "level", "grade", "morphology"]
+        rows = included[own + cols[2:]].merge(measured.drop(columns=own[2:]), on=keys, how="left")
+        rows["expected_source"] = rows["expected_source"].fillna("own")
     morph = [("normal" if g == 0 else m) if g >= 0 else "" for g, m in zip(rows["grade"], rows["morphology"], strict=True)]
     rows["morph_class"] = [MORPHOLOGIES.index(m) if m in MORPHOLOGIES else -1 for m in morph]
     return rows.reset_index(drop=True)

@@ -51,12 +51,13 @@ def explain_subject(patches: pd.DataFrame, ct_path: str, subject: str, models: F
         folder.mkdir(parents=True, exist_ok=True)
         if tables is not None:
             thresholds, ranking, responses, references = tables
-            table, figure, (overlay, affine) = explain_case(
+            table, figure, overlays = explain_case(
                 patches, subject, int(row.label), cls, dissection, models.classifier3d, thresholds, ranking, responses,
                 ct_path, reference_patches=references)
             write_table(table, folder / "relevance.parquet", CASE_RELEVANCE)
             write_figure(figure, folder / "concepts.png")
-            write_image(folder / "units_ct.nii.gz", overlay, affine)
+            write_image(folder / "units_ct.nii.gz", *overlays["dissection"])
+            write_image(folder / "gradcam3d_ct.nii.gz", *overlays["gradcam3d"])
         found, missing = case_maps(subject, int(row.label), maps.get("similarity"), maps.get("top3"),
                                    maps.get("counterfactual"))
         index = write_overlays(pd.Series(row._asdict()), ct_path, found, missing, folder)

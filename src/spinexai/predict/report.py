@@ -13,6 +13,7 @@ from spinexai.cases import case_id
 from spinexai.io.atomic import write_text_atomic
 from spinexai.predict.cases import vertebra_dir
 from spinexai.report.build import Block, Link, Report, ReportInputs, Section, _commit, _version
+from spinexai.report.viewer import copy_vendor
 
 
 class PredictReport(Report):
@@ -43,12 +44,10 @@ class PredictReport(Report):
                 f"{case.p_fracture:.2f} (fold models {spread}; threshold {case.threshold:.2f}), {call}")
         if case.grade >= 0:
             text += f"; the grade sheet says G{case.grade} ({'fractured' if case.fracture else 'not fractured'})"
-        grade = getattr(case, "predicted_grade", None)
-        if grade is not None and pd.notna(grade):
-            text += f". Grade model: G{int(grade)}"
-        kp = getattr(case, "kp_predicted_grade", None)
-        if kp is not None and pd.notna(kp):
-            text += f"; keypoint morphometry: G{int(kp)} {case.kp_predicted_morphology}"
+        if case.predicted_grade >= 0:
+            text += f". Grade model: G{case.predicted_grade}"
+        if case.kp_predicted_grade >= 0:
+            text += f"; keypoint morphometry: G{case.kp_predicted_grade} {case.kp_predicted_morphology}"
         return text + f". Explanations below are those of fold {case.explain_fold}'s models."
 
     def verdict_section(self) -> Section:
@@ -59,13 +58,12 @@ class PredictReport(Report):
             return section
         rows["page"] = [Link(f"cases/{self.case_page_name(c)}", f"{c.subject} {c.level}") for c in rows.itertuples()]
         columns = ["page", "grade", "p_fracture", "p_fracture_sd", "prediction"]
-        columns += [c for c in ("predicted_grade", "top_prototypes", "kp_predicted_grade", "kp_predicted_morphology",
-                                "kp_ha", "kp_hm", "kp_hp", "kp_interval_mm", "mask_genant_grade", "top_units")
-                    if c in rows]
+        columns += ["predicted_grade", "top_prototypes", "kp_predicted_grade", "kp_predicted_morphology", "kp_ha", "kp_hm",
+                    "kp_hp", "kp_interval_mm", "mask_genant_grade", "top_units"]
         section.blocks.append(Block(
             text=f"Every included vertebra, scored by every fold model of the trained run {self.trained}. "
                  "p_fracture: mean of the 3D classifiers (sd over folds); predicted_grade: the grade model's fold-mean "
-                 "probabilities; kp_*: the keypoint model's Genant reading and heights (mm) with the mean half-width "
+                 "probabilities (-1: not scored); kp_*: the keypoint model's Genant reading and heights (mm) with the mean half-width "
                  "of the keypoints' intervals; mask_genant_grade: the rule applied to the masks' own heights; "
                  "grade -1: not in a grade sheet. Open a vertebra for its explanations.",
             table=rows[columns]))
@@ -73,13 +71,18 @@ class PredictReport(Report):
 
     def metrics_section(self) -> Section:
         section = Section("metrics", "Against the grade sheet")
+        graded = self.metrics[self.metrics["task"] != "points"]
         if self.metrics.empty:
             section.empty = {"message": "No metrics: the new data have no grades (predictions only)."}
             return section
         table = self.metrics.pivot_table(index=["model", "task", "metric"], columns="fold", values="value")
         table.columns = ["mean of folds" if c == -1 else f"fold {c}" for c in table.columns]
-        section.blocks.append(Block(text="Every model on the graded vertebrae (fold -1: the fold-mean verdict).",
-                                    table=table.reset_index()))
+        text = ("Every model on the graded vertebrae (mean of folds: the fold-mean verdict); the keypoints' "
+                "point error against the mask-derived points needs no grades.")
+        if graded.empty:
+            text = ("No metrics: the new data have no grades (predictions only). The keypoints' point error against "
+                    "the mask-derived points needs none:")
+        section.blocks.append(Block(text=text, table=table.reset_index()))
         return section
 
     def models_section(self) -> Section:
@@ -89,6 +92,7 @@ class PredictReport(Report):
 
     def write(self) -> list[Path]:
         self.out.mkdir(parents=True, exist_ok=True)
+        copy_vendor(self.out)
         case_dir = self.out / "cases"
         case_dir.mkdir(exist_ok=True)
         pages = []

@@ -83,9 +83,9 @@ def grades(rows: pd.DataFrame, models: FoldModels, table: str, device: torch.dev
 
 def keypoints(rows: pd.DataFrame, heights: pd.DataFrame, models: FoldModels, table: str, device: torch.device
               ) -> pd.DataFrame:
-    """The keypoint model's reading of every vertebra the heights table measured (it needs the mask's
-    points only for the point error; the reading itself uses the image)."""
-    measured = keypoint_rows(heights, rows)
+    """The keypoint model's reading of every vertebra (the mask's points, where the heights table has
+    them, give only the point error: the reading itself uses the image)."""
+    measured = keypoint_rows(heights, rows, measured_only=False)
     card = check_inputs(models.keypoints, measured, table)
     params = KeypointParams.from_dict(card["params"])
     arm = card.get("arm") or next(iter(params.arms))
@@ -135,9 +135,10 @@ def score_fold(patches: pd.DataFrame, heights: pd.DataFrame | None, models: Fold
     if models.prototypes is not None:
         out.grades, out.top, out.similarity = grades(rows, models, table, dev)
         log.info("fold %d: grade model %s", models.fold, models.prototypes)
-    if models.keypoints is not None and heights is not None and (heights["status"] == "measured").any():
+    if models.keypoints is not None and heights is not None:
         out.keypoints = keypoints(rows, heights, models, table, dev)
-        log.info("fold %d: keypoint model %s on %d measured vertebrae", models.fold, models.keypoints, len(out.keypoints))
+        log.info("fold %d: keypoint model %s on %d vertebrae (%d with mask points)", models.fold, models.keypoints,
+                 len(out.keypoints), int(out.keypoints["point_error_mm"].notna().sum()))
     if models.attribution is not None:
         with torch.enable_grad():
             out.counterfactual = counterfactual(rows, models, table, dev)

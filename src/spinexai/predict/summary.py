@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from spinexai.io.tables import PREDICTIONS
 from spinexai.metrics import binary_metrics, multiclass_metrics, youden_metrics
 
 KEYS = ["subject", "label"]
@@ -70,7 +71,11 @@ def vertebra_table(classifier: pd.DataFrame, grades: pd.DataFrame, keypoints: pd
         out = out.merge(mask.rename(columns={"genant_grade": "mask_genant_grade",
                                              "genant_morphology": "mask_genant_morphology"}), on=KEYS, how="left")
     out = out.merge(_top_prototypes(top), on=KEYS, how="left").merge(_top_units(relevance, units), on=KEYS, how="left")
-    return out.assign(threshold=threshold, explain_fold=explain_fold)
+    out = out.assign(threshold=threshold, explain_fold=explain_fold).reindex(columns=PREDICTIONS.names)
+    for column in PREDICTIONS.columns:  # a stage the trained run lacks, or a vertebra it did not score
+        if column.dtype == "int64":
+            out[column.name] = out[column.name].fillna(-1).astype(np.int64)
+    return out
 
 
 def _rows(model: str, fold: int, task: str, y: np.ndarray, values: dict) -> list[dict]:
@@ -97,18 +102,19 @@ def metrics(classifier: pd.DataFrame, grades: pd.DataFrame, keypoints: pd.DataFr
             rows += _rows("prototypes", int(fold), "grade", part["grade"].to_numpy() > 0,
                           multiclass_metrics(part["grade"], part["predicted_grade"]))
         if "predicted_grade" in ensemble:
-            part = ensemble[ensemble["grade"].isin(classes)]
+            part = ensemble[ensemble["grade"].isin(classes) & (ensemble["predicted_grade"] >= 0)]
             if len(part):
                 rows += _rows("prototypes", ENSEMBLE, "grade", part["grade"].to_numpy() > 0,
                               multiclass_metrics(part["grade"], part["predicted_grade"]))
     if len(keypoints):
-        for fold, part in keypoints.groupby("fold"):  # against the mask-derived points: no grades needed
+        pointed = keypoints[keypoints["point_error_mm"].notna()]  # measured vertebrae: no grades needed
+        for fold, part in pointed.groupby("fold"):
             rows += _rows("keypoints", int(fold), "points", np.zeros(len(part), bool),
                           {"point_error_mm": part["point_error_mm"].mean()})
         graded_kp = keypoints[keypoints["grade"] >= 0]
         parts = [(int(f), p.rename(columns={"p_fracture": "kp_p_fracture", "p_moderate": "kp_p_moderate"}))
                  for f, p in graded_kp.groupby("fold")]
-        if "kp_p_fracture" in ensemble and ensemble["kp_p_fracture"].notna().any():
+        if ensemble["kp_p_fracture"].notna().any():
             parts.append((ENSEMBLE, ensemble[ensemble["kp_p_fracture"].notna()]))
         for fold, part in parts:
             for task, column, bound in (("fracture", "kp_p_fracture", 1), ("moderate", "kp_p_moderate", 2)):

@@ -30,6 +30,7 @@ from spinexai.prototypes.figures import case_figure, upsample
 from spinexai.report.benchmark import benchmark_section
 from spinexai.report.case_figures import patch_figure, sagittal_figure
 from spinexai.report.counterfactual import case_counterfactual, counterfactual_section
+from spinexai.report.viewer import HALF_MM, WINDOW_HU, copy_vendor, viewer_data, write_viewer_script
 
 log = logging.getLogger(__name__)
 PACKAGES = ("spinexai", "torch", "monai", "snakemake", "snakemake-executor-plugin-slurm", "numpy", "pandas",
@@ -61,6 +62,7 @@ class Block:
     figures: list[Fig] = field(default_factory=list)
     details: dict | None = None
     pre: str | None = None
+    html: Markup | None = None  # a widget (the case viewer); everything else is escaped
 
 
 @dataclass
@@ -411,15 +413,55 @@ class Report:
         if _exists(units):
             rows.append({"method": "dissection", "file": self.rel(units, page_dir),
                          "map": "r_k-weighted map of the case's most relevant units (3D classifier)", "note": "3D"})
+        gradcam = units.parent / "gradcam3d_ct.nii.gz" if units is not None else None
+        if _exists(gradcam):
+            rows.append({"method": "gradcam3d", "file": self.rel(gradcam, page_dir),
+                         "map": "Grad-CAM of the 3D classifier's fracture logit at its last encoder block", "note": "3D"})
         if not rows:
             section.empty = {"message": "No map of this case was written onto the CT grid."}
             return section
+        viewer = self.viewer_block(case, page_dir, {r["method"]: page_dir / r["file"] for r in rows if r["file"] != "-"})
+        if viewer is not None:
+            section.blocks.append(viewer)
         section.blocks.append(Block(
             text="Each file has the source CT's shape and affine: open the CT in 3D Slicer or ITK-SNAP and add the "
                  "file as an overlay, with no registration. 2D maps lie on the curved mid-sagittal sheet they were "
                  "sampled from (one voxel thick); the 3D map fills the classifier's input patch.",
             table=pd.DataFrame(rows)))
         return section
+
+    def viewer_block(self, case, page_dir: Path, maps: dict[str, Path]) -> Block | None:
+        """The CT around the vertebra with its maps, in the page's embedded viewer (NiiVue)."""
+        ct_path = self.case_ct(case)
+        if ct_path is None or not maps:
+            return None
+        key = self.case_page_name(case).removesuffix(".html")
+        row = self.patches[(self.patches["subject"] == case.subject) & (self.patches["label"] == case.label)].iloc[0]
+        centre = np.array([row["centroid_x"], row["centroid_y"], row["centroid_z"]], float)
+        volumes = viewer_data(ct_path, {m: p.resolve() for m, p in maps.items()}, centre)
+        write_viewer_script(page_dir / f"{key}_viewer.js", key, volumes)
+        first = next((n for n, m in enumerate(volumes["maps"]) if m["name"] == "dissection"), 0)  # 3D: seen in every view
+        options = "".join(f'<option value="{n}"{" selected" if n == first else ""}>{html.escape(m["name"])} '
+                          f'({m["voxels"]} voxels)</option>' for n, m in enumerate(volumes["maps"]))
+        assets = self.rel(self.out / "assets", page_dir)
+        widget = Markup(
+            f'<div class="spinexai-viewer" data-volumes="{html.escape(key)}">'
+            f'<p><label>Map <select>{options}</select></label> <label>opacity '
+            '<input type="range" min="0" max="1" step="0.05" value="0.7"></label></p>'
+            '<div style="width: 100%; max-width: 1100px; height: 440px"><canvas></canvas></div>'
+            '<p class="viewer-status muted">Loading the viewer...</p></div>'
+            f'<script src="{assets}/niivue.umd.js"></script><script src="{key}_viewer.js"></script>'
+            f'<script src="{assets}/viewer.js"></script>')
+        return Block(heading="Viewer", html=widget, text=(
+            f"The source CT within {HALF_MM:g} mm of the vertebra's centre, on its own voxel grid (shown in the "
+            f"{WINDOW_HU[0]:g} to {WINDOW_HU[1]:g} HU window), with one map at a "
+            "time (NiiVue; works offline from the file system). Click or scroll in a view to move through the slices."))
+
+    def case_ct(self, case) -> str | None:
+        if self.manifest is None:
+            return None
+        match = self.manifest.loc[self.manifest["subject"] == case.subject, "ct_path"]
+        return str(match.iloc[0]) if len(match) else None
 
     def overlay_dir(self, case) -> Path:
         """Where the case's maps on the CT grid are (rule case_overlays)."""
@@ -537,6 +579,7 @@ class Report:
     def write(self) -> list[Path]:
         """Write index.html, the case pages and their figures; returns the pages written."""
         self.out.mkdir(parents=True, exist_ok=True)
+        copy_vendor(self.out)
         case_dir = self.out / "cases"
         case_dir.mkdir(exist_ok=True)
         pages = []

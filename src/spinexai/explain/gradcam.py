@@ -1,5 +1,5 @@
-"""Maps of the 3D classifier on its input grid: MONAI's Grad-CAM of the fracture logit at the last
-encoder block; the dissection's map (``spinexai.explain.dissection.dissection_maps``) sits beside it."""
+"""3D Grad-CAM of the fracture classifier on its input grid (MONAI's GradCAM of the fracture logit at
+the last encoder block): the case pages' and the benchmark's reference map beside the dissection's."""
 
 from __future__ import annotations
 
