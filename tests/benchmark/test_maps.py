@@ -4,9 +4,9 @@ import numpy as np
 import torch
 
 from spinexai.benchmark.maps2d import cam_maps, captum_maps, counterfactual_maps, explained_class, prototype_maps
-from spinexai.explain.gradcam import gradcam_3d
 from spinexai.counterfactual.attribution import AttributionNet
 from spinexai.explain.dissection import dissection_maps, unit_thresholds
+from spinexai.explain.gradcam import gradcam_3d
 from spinexai.models import FractureClassifier
 from spinexai.prototypes.network import BaselineNet, PrototypeNet
 from spinexai.prototypes.params import ProtoParams

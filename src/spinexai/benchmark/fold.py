@@ -20,7 +20,6 @@ from spinexai.benchmark.maps2d import (
     prototype_maps,
     upsample_bilinear,
 )
-from spinexai.explain.gradcam import gradcam_3d
 from spinexai.benchmark.metrics import METRICS, score_map
 from spinexai.benchmark.references import centre_prior, random_map, vertebra_seed
 from spinexai.config import ConfigSection
@@ -28,6 +27,7 @@ from spinexai.counterfactual.models import build_attribution, load_classifier
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.tensors import load_patch_stack
 from spinexai.explain.dissection import DissectionParams, dissection_maps
+from spinexai.explain.gradcam import gradcam_3d
 from spinexai.fracture3d import ClassifierParams, load_model
 from spinexai.geometry.sampling import input_grid_affine
 from spinexai.io.atomic import atomic_path

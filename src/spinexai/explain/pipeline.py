@@ -29,8 +29,8 @@ from spinexai.explain.dissection import (
     unit_volume,
 )
 from spinexai.explain.figures import UnitView, all_slices, case_figure, collage
-from spinexai.fracture3d import ClassifierParams, load_model, split_rows
 from spinexai.explain.gradcam import gradcam_3d
+from spinexai.fracture3d import ClassifierParams, load_model, split_rows
 from spinexai.geometry.sampling import input_grid_affine
 from spinexai.geometry.sheet import patch_to_ct
 from spinexai.io.atomic import atomic_dir, write_figure
