@@ -101,6 +101,27 @@ def test_predict_a_real_verse_case_with_grades(tiny_pipeline, tmp_path):
         assert inside >= 0.9, f"{row.level}: {inside:.0%} of the sheet's vertebra pixels land in its CT mask"
         cf = read_image(pred / "cases" / "sub-verse004" / f"vert-{row.label}" / "counterfactual_ct.nii.gz")[0]
         assert (cf != 0).sum() > 0
+    _viewer_starts(pred / "report/cases" / f"sub-verse004_vert-{included.label.iloc[0]}.html")
+
+
+def _viewer_starts(page_path: Path) -> None:
+    """The predict report's case page opens its viewer from the file system (no request leaves it)."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+    if chromium is None:
+        return  # tests/workflow/test_pipeline.py skips its viewer test with the reason
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"])
+        page = browser.new_page()
+        outside = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file:", "data:", "blob:")) else None)
+        page.goto(page_path.as_uri())
+        page.wait_for_function("document.querySelector('.spinexai-viewer').dataset.ready", timeout=60_000)
+        ready = page.locator(".spinexai-viewer").get_attribute("data-ready")
+        browser.close()
+    assert ready == str(len(MAPS)) and not outside, (ready, outside)
 
 
 def test_predict_one_subject_without_grades(tiny_pipeline, tmp_path):

@@ -447,7 +447,7 @@ class Report:
         widget = Markup(
             f'<div class="spinexai-viewer" data-volumes="{html.escape(key)}">'
             f'<p><label>Map <select>{options}</select></label> <label>opacity '
-            '<input type="range" min="0" max="1" step="0.05" value="0.7"></label></p>'
+            '<input type="range" min="0" max="1" step="0.05" value="0.5"></label></p>'
             '<div style="width: 100%; max-width: 1100px; height: 440px"><canvas></canvas></div>'
             '<p class="viewer-status muted">Loading the viewer...</p></div>'
             f'<script src="{assets}/niivue.umd.js"></script><script src="{key}_viewer.js"></script>'
