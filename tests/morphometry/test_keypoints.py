@@ -9,7 +9,6 @@ from spinexai.morphometry.fuzzy_gsq import fuzzy_genant
 from spinexai.morphometry.keypoints import (
     KeypointNet,
     KeypointParams,
-    class_weights,
     heights_mm,
     probabilities,
     xvfa_loss,
@@ -58,13 +57,6 @@ def test_loss_without_the_image_term_leaves_the_image_head_alone():
     out = net(x)
     xvfa_loss(net, out, target, torch.full((4,), 56.0), grade, morph, (0, 0, 1), params, w, w).backward()
     assert net.out.weight.grad[:24].abs().sum() == 0 and net.out.weight.grad[24:].abs().sum() > 0
-
-
-def test_class_weights_are_inverse_frequency():
-    w = class_weights(np.array([0, 0, 0, 1, -1, 3]), 4, "inverse")
-    raw = np.array([1 / 3, 1, 0, 1])
-    assert np.allclose(w.numpy(), raw / raw[[0, 1, 3]].mean())
-    assert torch.equal(class_weights(np.array([0, 1]), 4, "none"), torch.ones(4))
 
 
 def test_youden_operating_point():

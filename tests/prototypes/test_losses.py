@@ -2,42 +2,15 @@
 
 import math
 
-import numpy as np
 import pytest
 import torch
 
 from spinexai.prototypes.losses import (
-    class_weights,
     cluster_and_separation,
     diversity_loss,
     last_layer_l1,
     weighted_cross_entropy,
 )
-
-
-def test_median_frequency_weights_match_methods_section():
-    w = class_weights([982, 58, 38], "median").numpy()
-    np.testing.assert_allclose(w, [58 / 982, 1.0, 58 / 38], rtol=1e-6)
-    np.testing.assert_allclose(w.round(3), [0.059, 1.0, 1.526], atol=1e-6)
-
-
-def test_printed_formula_gives_healthy_the_largest_weight():
-    w = class_weights([982, 58, 38], "median_printed").numpy()
-    np.testing.assert_allclose(w, [58 / 96, 58 / 1020, 58 / 1040], rtol=1e-6)
-    assert w.argmax() == 0
-
-
-@pytest.mark.parametrize("scheme, expected", [
-    ("none", [1.0, 1.0, 1.0]),
-    ("inverse", [1078 / (3 * 982), 1078 / (3 * 58), 1078 / (3 * 38)]),
-    ("inverse_sqrt", [math.sqrt(1078 / (3 * 982)), math.sqrt(1078 / (3 * 58)), math.sqrt(1078 / (3 * 38))]),
-])
-def test_other_weightings(scheme, expected):
-    np.testing.assert_allclose(class_weights([982, 58, 38], scheme).numpy(), expected, rtol=1e-6)
-
-
-def test_absent_class_gets_zero_weight():
-    assert class_weights([10, 0, 5], "median")[1] == 0
 
 
 def test_weighted_cross_entropy_is_the_plain_mean_of_weighted_terms():

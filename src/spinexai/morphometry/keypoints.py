@@ -38,6 +38,7 @@ from spinexai.morphometry.fuzzy_gsq import MORPHOLOGIES, fuzzy_genant
 from spinexai.morphometry.rle import rle_loss, sample_keypoints
 from spinexai.train import Engine, EngineConfig, pick_device
 from spinexai.train.saving import load_into
+from spinexai.train.weights import class_weights, label_counts
 
 log = logging.getLogger(__name__)
 POINTS = [f"{e}_{p}" for e in ("sup", "inf") for p in "amp"]
@@ -181,15 +182,6 @@ def predicted_expected(rows: pd.DataFrame, heights: np.ndarray) -> tuple[np.ndar
     return expected, sources
 
 
-def class_weights(labels: np.ndarray, n_classes: int, scheme: str) -> torch.Tensor:
-    """Per-class loss weights from the training labels (-1 = unknown, ignored)."""
-    counts = np.bincount(labels[labels >= 0], minlength=n_classes).astype(float)
-    if scheme == "none":
-        return torch.ones(n_classes)
-    w = np.where(counts > 0, 1.0 / np.maximum(counts, 1), 0.0)
-    return torch.tensor(w / w[counts > 0].mean(), dtype=torch.float32)
-
-
 # -- model outputs to probabilities ----------------------------------------------------------------------
 
 def heights_mm(points: torch.Tensor, half_fov: torch.Tensor) -> torch.Tensor:
@@ -280,8 +272,8 @@ def train_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm:
     train, val = fold_data(parts["train"], params, device), fold_data(parts["val"], params, device)
     log.info("fold %d arm %s (rle, kps, img = %s): %d training, %d validation vertebrae on %s", fold, arm, weights,
              len(train.rows), len(val.rows), device)
-    w_grade = class_weights(train.grade.cpu().numpy(), 4, params.class_weighting)
-    w_morph = class_weights(train.morph.cpu().numpy(), 4, params.class_weighting)
+    w_grade = class_weights(label_counts(train.grade.cpu().numpy(), 4), params.class_weighting, normalise="classes")
+    w_morph = class_weights(label_counts(train.morph.cpu().numpy(), 4), params.class_weighting, normalise="classes")
     model = KeypointNet(params.width, params.flow_layers).to(device)
     with torch.no_grad():  # start every prediction at the mean training keypoints
         model.out.bias[:12] = train.target.mean(0).flatten()

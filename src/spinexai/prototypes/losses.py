@@ -2,38 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-
-
-def class_weights(counts, scheme: str) -> torch.Tensor:
-    """Per-class cross-entropy weights from the training class counts ``d``.
-
-    - ``median``: median-frequency weighting median(d) / d_j (methods section 4's default; with
-      982/58/38 vertebrae: 0.059, 1.0, 1.53);
-    - ``median_printed``: the paper's printed eq. 3, median(d) / sum_{l != j} d_l (it gives the
-      healthy class the largest weight, the opposite of the stated aim; kept for the ablation);
-    - ``inverse``: N / (c d_j) and ``inverse_sqrt``: its square root (mean sample weight 1);
-    - ``none``: all ones.
-    A class absent from training gets weight 0.
-    """
-    d = np.asarray(counts, dtype=float)
-    present = d > 0
-    safe = np.where(present, d, 1.0)
-    if scheme == "none":
-        w = np.ones_like(d)
-    elif scheme == "median":
-        w = np.median(d) / safe
-    elif scheme == "median_printed":
-        w = np.median(d) / np.maximum(d.sum() - d, 1.0)
-    elif scheme == "inverse":
-        w = d.sum() / (len(d) * safe)
-    elif scheme == "inverse_sqrt":
-        w = np.sqrt(d.sum() / (len(d) * safe))
-    else:
-        raise ValueError(f"unknown class weighting '{scheme}'")
-    return torch.tensor(np.where(present, w, 0.0), dtype=torch.float32)
 
 
 def weighted_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:

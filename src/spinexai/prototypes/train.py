@@ -26,7 +26,6 @@ from spinexai.metrics import multiclass_metrics
 from spinexai.models.vgg import load_vgg11_weights
 from spinexai.prototypes.data import ImageSet, augment, image_set
 from spinexai.prototypes.losses import (
-    class_weights,
     cluster_and_separation,
     diversity_loss,
     last_layer_l1,
@@ -37,6 +36,7 @@ from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.projection import push_prototypes
 from spinexai.train import Engine, EngineConfig, pick_device
 from spinexai.train.saving import finished_stage, load_state, save_stage
+from spinexai.train.weights import class_weights
 
 log = logging.getLogger(__name__)
 
