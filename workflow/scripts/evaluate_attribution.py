@@ -30,7 +30,9 @@ def main(io):
         write_table(table if len(table.columns) else pd.DataFrame(columns=schema.names), getattr(io.output, name), schema)
     with atomic_path(io.output.maps) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(handle, **result.maps)
-    gallery(result.maps, result.effects, fold.cf.threshold, fold.cf.gallery_cases, io.output.gallery)
+    effects = (result.effects.merge(fold.rows[["subject", "label", "fracture"]], on=["subject", "label"], how="left")
+               if len(result.effects.columns) else pd.DataFrame(columns=["split", "fracture"]))
+    gallery(result.maps, effects, fold.cf.threshold, fold.cf.gallery_cases, io.output.gallery)
 
 
 run(main, globals())

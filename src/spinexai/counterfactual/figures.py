@@ -40,11 +40,12 @@ def _row(axes, image, soft, cf_image, target, threshold: float, title: str) -> N
 
 
 def gallery(arrays: dict[str, np.ndarray], effects: pd.DataFrame, threshold: float, cases: int, path: str | Path) -> None:
-    """The test (else validation) cases of grade >= 1 with the highest p(fracture), one row each."""
+    """The fractured test (else validation) cases with the highest p(fracture), one row each; ``effects``
+    carries the patch table's ``fracture`` column (grade >= data.fracture_min_grade)."""
     split = "test" if "test_map" in arrays else "val"
     picked = []
     if f"{split}_map" in arrays:
-        mine = effects[(effects["split"] == split) & (effects["grade"] > 0)].reset_index(drop=True)
+        mine = effects[(effects["split"] == split) & effects["fracture"].astype(bool)].reset_index(drop=True)
         order = np.argsort(-mine["p_original"].to_numpy())[:cases] if len(mine) else []
         index = {(s, int(lab)): n for n, (s, lab) in enumerate(zip(arrays[f"{split}_subject"], arrays[f"{split}_label"], strict=False))}
         picked = [(index[(mine.subject[i], int(mine.label[i]))], mine.iloc[i]) for i in order]
