@@ -112,6 +112,7 @@ rule summarise_dissection:
         ),
     params:
         rank_by=lookup(within=config, dpath="dissection/rank_by"),
+        folds=FOLD_IDS,  # in the order of the inputs
     log:
         "logs/summarise_dissection.log",
     threads: 1

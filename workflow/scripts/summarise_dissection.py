@@ -15,16 +15,20 @@ from spinexai.io.tables import (
 from spinexai.workflow import as_list, run
 
 
-def _stack(paths, schema):
-    frames = [read_table(p, schema).assign(fold=int(p.split("/fold")[-1].split("/")[0])) for p in as_list(paths)]
+def _stack(paths, folds, schema):
+    paths = as_list(paths)
+    if len(paths) != len(folds):
+        raise ValueError(f"{len(paths)} tables for folds {folds}")
+    frames = [read_table(p, schema).assign(fold=int(k)) for p, k in zip(paths, folds, strict=True)]
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["fold", *schema.names])
 
 
 def main(io):
-    tops = _stack(io.input.top_units, TOP_UNITS)
+    folds = list(io.params.folds)
+    tops = _stack(io.input.top_units, folds, TOP_UNITS)
     write_table(tops, io.output.top_units, DISSECTION_TOP_UNITS)
-    write_table(_stack(io.input.overlap, FRACTURE_OVERLAP), io.output.overlap, DISSECTION_OVERLAP)
+    write_table(_stack(io.input.overlap, folds, FRACTURE_OVERLAP), io.output.overlap, DISSECTION_OVERLAP)
     ranking = io.params.rank_by if tops["ranking"].eq(io.params.rank_by).any() else "positive"
     write_figure(concepts_figure(tops, ranking), io.output.figure)
 
