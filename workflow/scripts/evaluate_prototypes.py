@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from spinexai.data.images2d import graded_rows
 from spinexai.io.atomic import atomic_path
 from spinexai.io.tables import (
     FOLDS,
@@ -18,7 +19,6 @@ from spinexai.io.tables import (
     read_table,
     write_table,
 )
-from spinexai.prototypes.data import graded_rows
 from spinexai.prototypes.evaluate import evaluate_prototype_fold
 from spinexai.prototypes.figures import projection_gallery
 from spinexai.prototypes.params import ProtoParams

@@ -2,8 +2,8 @@
 
 import torch
 
+from spinexai.data.images2d import graded_rows
 from spinexai.io.tables import FOLDS, PATCHES, PROTO_HISTORY, read_table, write_table
-from spinexai.prototypes.data import graded_rows
 from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.train import train_prototype_fold
 from spinexai.train.saving import input_geometry, save_model

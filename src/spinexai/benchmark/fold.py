@@ -25,6 +25,7 @@ from spinexai.benchmark.references import centre_prior, random_map, vertebra_see
 from spinexai.config import ConfigSection
 from spinexai.counterfactual.models import build_attribution, load_classifier
 from spinexai.counterfactual.params import CounterfactualParams
+from spinexai.data.images2d import image_set
 from spinexai.data.tensors import load_patch_stack
 from spinexai.explain.dissection import DissectionParams, dissection_maps
 from spinexai.explain.gradcam import gradcam_3d
@@ -32,7 +33,6 @@ from spinexai.fracture3d import ClassifierParams, load_model
 from spinexai.geometry.sampling import input_grid_affine
 from spinexai.io.atomic import atomic_path
 from spinexai.io.nifti import read_header, read_labels
-from spinexai.prototypes.data import image_set
 from spinexai.prototypes.network import build_model
 from spinexai.prototypes.params import ProtoParams
 from spinexai.train import pick_device

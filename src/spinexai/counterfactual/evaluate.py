@@ -22,9 +22,9 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from spinexai.counterfactual.attribution import AttributionNet, counterfactual, deletion_loss, p_fracture
 from spinexai.counterfactual.masks import blob_masks
 from spinexai.counterfactual.params import CounterfactualParams
+from spinexai.data.images2d import ImageSet
 from spinexai.io.nifti import read_image
 from spinexai.models.vgg import VGG11Features
-from spinexai.prototypes.data import ImageSet
 
 _KEYS = ["subject", "label", "level", "grade"]
 

@@ -29,7 +29,7 @@ from spinexai.counterfactual.evaluate import (
 )
 from spinexai.counterfactual.models import build_attribution, build_inpainter, inpaint_fn
 from spinexai.counterfactual.train import CounterfactualFold
-from spinexai.prototypes.evaluate import region_masks
+from spinexai.data.regions import region_masks
 from spinexai.train.saving import load_into
 
 SPLITS = ("val", "test")

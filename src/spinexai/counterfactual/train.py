@@ -23,8 +23,8 @@ from spinexai.counterfactual.models import (
 )
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.folds import fold_parts
+from spinexai.data.images2d import ImageSet, graded_rows, image_set
 from spinexai.io.tables import FOLDS, PATCHES, read_table
-from spinexai.prototypes.data import ImageSet, graded_rows, image_set
 from spinexai.prototypes.params import ProtoParams
 from spinexai.train import Engine, EngineConfig, pick_device
 from spinexai.train.engine import stage_name

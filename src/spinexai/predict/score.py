@@ -18,12 +18,13 @@ from spinexai.counterfactual.attribution import p_fracture
 from spinexai.counterfactual.evaluate import gradcam_maps, our_maps, saliency_maps
 from spinexai.counterfactual.models import build_attribution, build_inpainter, fracture_score, inpaint_fn, load_classifier
 from spinexai.counterfactual.params import CounterfactualParams
+from spinexai.data.images2d import image_set
+from spinexai.data.regions import fracture_regions, region_masks
 from spinexai.data.tensors import load_patch_stack
 from spinexai.fracture3d import ClassifierParams, load_model, predict
 from spinexai.morphometry.keypoints import KeypointParams, fold_data, keypoint_rows, load_keypoint_model, score_rows
 from spinexai.predict.trained import FoldModels, check_inputs
-from spinexai.prototypes.data import image_set
-from spinexai.prototypes.evaluate import fracture_regions, grade_predictions, prototype_outputs, region_masks
+from spinexai.prototypes.evaluate import grade_predictions, prototype_outputs
 from spinexai.prototypes.network import PrototypeNet, build_model
 from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.train import predict as predict_grades

@@ -1,40 +1,11 @@
-"""Genant-graded reformations for the prototype models: rows, fold splits, device tensors, augmentation."""
+"""The prototype models' augmentation of the reformations on the device."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from spinexai.data.tensors import load_sagittal_stack
 from spinexai.prototypes.params import ProtoParams
-
-
-def graded_rows(patches: pd.DataFrame, grades) -> pd.DataFrame:
-    """Included vertebrae whose Genant grade is one of ``grades`` (G1 is left out by default), with the
-    class index ``target`` (position of the grade in ``grades``)."""
-    grades = [int(g) for g in grades]
-    rows = patches[(patches["status"] == "included") & patches["grade"].isin(grades)].copy()
-    rows["target"] = rows["grade"].map({g: n for n, g in enumerate(grades)}).astype(np.int64)
-    return rows.reset_index(drop=True)
-
-
-@dataclass
-class ImageSet:
-    rows: pd.DataFrame
-    x: torch.Tensor        # (N, C, S, S) fp16 on the device
-    y: torch.Tensor        # (N,) class indices
-
-
-def image_set(rows: pd.DataFrame, params: ProtoParams, device: torch.device) -> ImageSet:
-    """Reformations resident on ``device``; with pretrained 3-channel weights the image is repeated."""
-    x = load_sagittal_stack(rows, params.input_size, device)
-    if params.in_channels == 3:
-        x = torch.cat([x[:, :1], x], dim=1)
-    return ImageSet(rows, x, torch.as_tensor(rows["target"].to_numpy(np.int64, copy=True), device=device))
 
 
 def augment(x: torch.Tensor, params: ProtoParams, generator: torch.Generator) -> torch.Tensor:

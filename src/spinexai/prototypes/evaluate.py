@@ -15,10 +15,10 @@ import torch
 import torch.nn.functional as F
 
 from spinexai.data.folds import fold_parts
-from spinexai.io.nifti import read_image
+from spinexai.data.images2d import ImageSet, image_set
+from spinexai.data.regions import fracture_regions, region_masks
 from spinexai.metrics import multiclass_metrics
 from spinexai.prototypes.cams import class_activation_maps
-from spinexai.prototypes.data import ImageSet, image_set
 from spinexai.prototypes.network import PrototypeNet, build_model, log_similarity
 from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.projection import latent_batched, nearest_own_patches, top_box, upsampled_similarity
@@ -39,25 +39,6 @@ class Evaluation:
     cosine: pd.DataFrame = field(default_factory=pd.DataFrame)
     localisation: pd.DataFrame = field(default_factory=pd.DataFrame)
     maps: dict[str, np.ndarray] = field(default_factory=dict)   # similarity maps for the report and reader kit
-
-
-def region_masks(rows: pd.DataFrame, column: str, size: int) -> np.ndarray:
-    """(N, size, size) bool: pixels that touch the vertebra's own label in the ``column`` reformation
-    (``sag_fracture``, ``sag_body``); all False where the file or the label is missing."""
-    out = np.zeros((len(rows), size, size), bool)
-    for n, row in enumerate(rows.itertuples()):
-        if not getattr(row, column, ""):
-            continue
-        region = (read_image(getattr(row, column))[0][..., 0] == row.label).astype(np.float32)
-        if region.any():
-            resized = F.interpolate(torch.from_numpy(region)[None, None], size=(size, size), mode="area")[0, 0]
-            out[n] = resized.numpy() > 0
-    return out
-
-
-def fracture_regions(rows: pd.DataFrame, size: int) -> np.ndarray:
-    """The ground-truth fracture region of each vertebra (see :func:`region_masks`)."""
-    return region_masks(rows, "sag_fracture", size)
 
 
 def _peak(map2d: np.ndarray) -> tuple[int, int]:

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from spinexai.cases import case_id
+from spinexai.data.images2d import graded_rows
 from spinexai.data.tensors import load_sagittal_stack
 from spinexai.errors import InputError
 from spinexai.io.tables import TableSchema, read_table
-from spinexai.prototypes.data import graded_rows
 from spinexai.prototypes.figures import upsample
 from spinexai.prototypes.params import ProtoParams
 

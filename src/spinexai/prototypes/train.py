@@ -21,10 +21,11 @@ import torch
 from torch import nn
 
 from spinexai.data.folds import fold_parts
+from spinexai.data.images2d import ImageSet, image_set
 from spinexai.errors import InputError
 from spinexai.metrics import multiclass_metrics
 from spinexai.models.vgg import load_vgg11_weights
-from spinexai.prototypes.data import ImageSet, augment, image_set
+from spinexai.prototypes.data import augment
 from spinexai.prototypes.losses import (
     cluster_and_separation,
     diversity_loss,
