@@ -5,8 +5,8 @@ import torch
 
 from spinexai.benchmark.maps2d import cam_maps, captum_maps, counterfactual_maps, explained_class, prototype_maps
 from spinexai.counterfactual.attribution import AttributionNet
-from spinexai.explain.dissection import dissection_maps, unit_thresholds
-from spinexai.explain.gradcam import gradcam_3d
+from spinexai.dissection.gradcam import gradcam_3d
+from spinexai.dissection.units import dissection_maps, unit_thresholds
 from spinexai.models import FractureClassifier
 from spinexai.prototypes.network import BaselineNet, PrototypeNet
 from spinexai.prototypes.params import ProtoParams

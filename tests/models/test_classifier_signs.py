@@ -1,4 +1,4 @@
-"""Sign test of the 3D classifier's loss: ``fracture3d.train_fold`` (its balanced epochs, augmentation
+"""Sign test of the 3D classifier's loss: ``classifier3d.train_fold`` (its balanced epochs, augmentation
 off, and its BCE-with-logits ``loss_fn``) on a toy set of patches written to disk must separate the
 classes; with the label flipped inside the loss it must not.
 """
@@ -11,9 +11,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-import spinexai.fracture3d as fracture3d
+import spinexai.classifier3d as classifier3d
+from spinexai.classifier3d import ClassifierParams, build_model, predict, train_fold
 from spinexai.data.tensors import load_patch_stack
-from spinexai.fracture3d import ClassifierParams, build_model, predict, train_fold
 from spinexai.io.nifti import write_image
 from spinexai.metrics import binary_metrics
 
@@ -81,6 +81,6 @@ def test_training_separates_the_classes(toy, tmp_path):
 
 def test_a_flipped_label_in_the_loss_is_caught(toy, tmp_path, monkeypatch):
     bce = F.binary_cross_entropy_with_logits
-    monkeypatch.setattr(fracture3d.F, "binary_cross_entropy_with_logits", lambda logits, y, **kw: bce(logits, 1 - y, **kw))
+    monkeypatch.setattr(classifier3d.F, "binary_cross_entropy_with_logits", lambda logits, y, **kw: bce(logits, 1 - y, **kw))
     failures = training_failures(toy, tmp_path / "state")
     assert any(f.startswith("validation AUC") for f in failures) and any(f.startswith("test AUC") for f in failures), failures

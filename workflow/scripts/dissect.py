@@ -2,9 +2,9 @@
 
 import torch
 
-from spinexai.explain.dissection import DissectionParams
-from spinexai.explain.pipeline import export_units, run_dissection
-from spinexai.fracture3d import ClassifierParams
+from spinexai.classifier3d import ClassifierParams
+from spinexai.dissection.stage import export_units, run_dissection
+from spinexai.dissection.units import DissectionParams
 from spinexai.io.tables import (
     DISSECTION_RESPONSES,
     DISSECTION_THRESHOLDS,

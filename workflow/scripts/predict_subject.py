@@ -2,7 +2,7 @@
 
 import torch
 
-from spinexai.explain.dissection import DissectionParams
+from spinexai.dissection.units import DissectionParams
 from spinexai.io.tables import MANIFEST, PATCHES, read_table
 from spinexai.predict.cases import explain_subject
 from spinexai.predict.trained import TrainedRun

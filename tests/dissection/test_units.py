@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from spinexai.explain.concepts import to_input_grid
-from spinexai.explain.dissection import (
+from spinexai.dissection.concepts import to_input_grid
+from spinexai.dissection.units import (
     best_concepts,
     best_slice,
     concept_iou,

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from spinexai.explain.concepts import ConceptParams, estimate_body, patch_concepts
+from spinexai.dissection.concepts import ConceptParams, estimate_body, patch_concepts
 
 
 def _spine():

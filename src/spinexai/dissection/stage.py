@@ -11,9 +11,12 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
+from spinexai.classifier3d import ClassifierParams, load_model, split_rows
 from spinexai.data.tensors import HU_RANGE, load_patch_stack
-from spinexai.explain.concepts import CONCEPTS, ConceptParams, load_concepts
-from spinexai.explain.dissection import (
+from spinexai.dissection.concepts import CONCEPTS, ConceptParams, load_concepts
+from spinexai.dissection.figures import UnitView, all_slices, case_figure, collage
+from spinexai.dissection.gradcam import gradcam_3d
+from spinexai.dissection.units import (
     RANK_COLUMN,
     RANKINGS,
     Dissection,
@@ -28,9 +31,6 @@ from spinexai.explain.dissection import (
     unit_thresholds,
     unit_volume,
 )
-from spinexai.explain.figures import UnitView, all_slices, case_figure, collage
-from spinexai.explain.gradcam import gradcam_3d
-from spinexai.fracture3d import ClassifierParams, load_model, split_rows
 from spinexai.geometry.sampling import input_grid_affine
 from spinexai.geometry.sheet import patch_to_ct
 from spinexai.io.atomic import atomic_dir, write_figure

@@ -1,1 +1,0 @@
-"""Explanations of the trained models: network dissection and its concept labels."""
