@@ -12,7 +12,10 @@ import pandas as pd
 from spinexai.cases import case_id
 from spinexai.io.atomic import write_text_atomic
 from spinexai.predict.cases import vertebra_dir
-from spinexai.report.build import Block, Link, Report, ReportInputs, Section, _commit, _version
+from spinexai.report.build import Report, _commit
+from spinexai.report.model import Block, Link, ReportInputs, Section
+from spinexai.report.sections.config import _version, config_section
+from spinexai.report.sections.dataset import dataset_section
 from spinexai.report.viewer import copy_vendor
 
 
@@ -101,8 +104,8 @@ class PredictReport(Report):
                 path = case_dir / self.case_page_name(case)
                 write_text_atomic(path, self.case_page(case, case_dir))
                 pages.append(path)
-        sections = [self.verdict_section(), self.metrics_section(), self.models_section(), self.dataset_section(),
-                    self.config_section()]
+        sections = [self.verdict_section(), self.metrics_section(), self.models_section(), dataset_section(self),
+                    config_section(self)]
         run = {"generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "version": _version("spinexai"),
                "commit": _commit(), "dataset": self.cfg.get("dataset", {}).get("kind", "?")}
         index = self.out / "index.html"

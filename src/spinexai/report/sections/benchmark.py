@@ -6,19 +6,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from spinexai.report.model import Block, Section
+
 SHOWN = ["group", "grid", "method", "metric", "mean", "n", "n_empty", "vs_prior_difference", "vs_prior_p",
          "vs_gradcam_difference", "vs_gradcam_p", "verdict"]
 
 
-def benchmark_section(report, page_dir: Path, section_cls, block_cls) -> object:
-    section = section_cls("benchmark", "Explanation benchmark (every method against the true fracture region)")
+def benchmark_section(report, page_dir: Path) -> Section:
+    section = Section("benchmark", "Explanation benchmark (every method against the true fracture region)")
     root = report.inputs.benchmark
     if root is None or not (root / "summary.parquet").exists():
         section.empty = {"message": "The benchmark has not run: no results/benchmark/summary.parquet."}
         return section
     summary = pd.read_parquet(root / "summary.parquet")
     cfg = report.cfg.get("benchmark", {})
-    section.blocks.append(block_cls(
+    section.blocks.append(Block(
         text="Every explanation method's map of each held-out test vertebra with a ground-truth fracture region R, "
              "made by each fold's models and scored on the grid the map lives in (2D: the grade models' sagittal "
              "input; 3D: the classifier's input patch; R on a coarser grid holds the pixels at least half inside it): "
@@ -32,12 +34,12 @@ def benchmark_section(report, page_dir: Path, section_cls, block_cls) -> object:
         part = summary[summary["group"] == group]
         if len(part):
             beaten = sorted(set(part.loc[part["beats_prior"], "method"]))
-            section.blocks.append(block_cls(
+            section.blocks.append(Block(
                 heading=f"{group} vertebrae",
                 text=("Methods that beat the centre prior on at least one metric: " + ", ".join(beaten)) if beaten
                 else "No method beats the centre prior on any metric.",
                 table=part[SHOWN].reset_index(drop=True)))
-    section.blocks.append(block_cls(heading="Distributions and gallery", figures=[
+    section.blocks.append(Block(heading="Distributions and gallery", figures=[
         report.fig(root / "distributions.png", "Per-vertebra values of each metric per method (G2-G3, all folds).",
                    page_dir),
         report.fig(root / "gallery.png", "One vertebra's maps beside its true fracture region (outlined); 3D maps as "

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 from spinexai.counterfactual.figures import case_panel
+from spinexai.report.model import Block, Fig, Section
 
 
-def counterfactual_section(report, page_dir: Path, section_cls, block_cls) -> object:
-    section = section_cls("counterfactual", "Counterfactual impact analysis (Lenis et al. 2020)")
+def counterfactual_section(report, page_dir: Path) -> Section:
+    section = Section("counterfactual", "Counterfactual impact analysis (Lenis et al. 2020)")
     root = report.inputs.counterfactual
     if root is None or not (root / "table1.parquet").exists():
         section.empty = {"message": "The counterfactual stage has not run: no results/counterfactual/table1.parquet."}
@@ -20,7 +21,7 @@ def counterfactual_section(report, page_dir: Path, section_cls, block_cls) -> ob
     cfg = report.cfg.get("counterfactual", {})
     arm = cfg.get("classifier_arm", "baseline")
     read = lambda name: pd.read_parquet(root / name)  # noqa: E731
-    section.blocks.append(block_cls(
+    section.blocks.append(Block(
         heading="Inpainter domain test",
         text=f"AUC of the 2D classifier (prototypes arm '{arm}', p(fracture) = 1 - p(G0)) on the held-out test "
              "vertebrae: as they are, with random masks inpainted in healthy tissue (every repetition) and with the "
@@ -29,35 +30,35 @@ def counterfactual_section(report, page_dir: Path, section_cls, block_cls) -> ob
         table=read("domain_summary.parquet"),
         figures=[report.fig(root / "domain_roc.png", "ROC curves of the three conditions, pooled over explained folds.",
                             page_dir)]))
-    section.blocks.append(block_cls(
+    section.blocks.append(Block(
         heading="Localisation (paper Table 1)",
         text=f"Fractured vertebrae: our map (> {cfg.get('threshold', 0.55)}) and Grad-CAM / gradient saliency thresholded "
              "at percentiles inside the vertebral body, against the ground-truth fracture region (synthetic) or the "
              "body (real data). Hausdorff distance in mm (lower is better), weak localisation (share of target boxes "
              "found, higher is better), area relative to the body (smaller is a tighter map).",
         table=read("table1.parquet")))
-    section.blocks.append(block_cls(heading="Paired Wilcoxon tests: ours against each baseline",
+    section.blocks.append(Block(heading="Paired Wilcoxon tests: ours against each baseline",
                                     table=read("wilcoxon.parquet")))
-    section.blocks.append(block_cls(
+    section.blocks.append(Block(
         heading="Does deleting the map make the vertebra healthy?",
         text="Mean p(fracture) before and after inpainting each vertebra's own map, per grade.",
         table=read("effect_summary.parquet")))
-    section.blocks.append(block_cls(
+    section.blocks.append(Block(
         heading="Sanity check (model randomisation) and speed",
         text="Rank correlation of maps before and after re-initialising the classifier's weights (near 0: the maps "
              "depend on what the classifier learned). Maps per second on the job's device.",
         table=read("sanity_summary.parquet")))
-    section.blocks.append(block_cls(table=read("timing.parquet")))
+    section.blocks.append(Block(table=read("timing.parquet")))
     galleries = sorted(root.glob("fold*/gallery.png"))
-    section.blocks.append(block_cls(heading="Gallery", figures=[
+    section.blocks.append(Block(heading="Gallery", figures=[
         report.fig(g, f"{g.parent.name}: fractured test vertebrae; original (red: true fracture region), map, "
                       "counterfactual, difference, with p(fracture) before and after.", page_dir) for g in galleries]))
     return section
 
 
-def case_counterfactual(report, case, page_dir: Path, stem: str, section_cls, block_cls, fig_cls) -> object:
+def case_counterfactual(report, case, page_dir: Path, stem: str) -> Section:
     """The vertebra's counterfactual under its fold's networks, when that fold was explained."""
-    section = section_cls("counterfactual", "Counterfactual healthy image and attribution map")
+    section = Section("counterfactual", "Counterfactual healthy image and attribution map")
     root = report.inputs.counterfactual
     path = root / f"fold{case.fold}" / "maps.npz" if root is not None else None
     if path is None or not path.exists():
@@ -78,11 +79,11 @@ def case_counterfactual(report, case, page_dir: Path, stem: str, section_cls, bl
                        arrays[f"{split}_counterfactual"][n].astype(np.float32),
                        arrays[f"{split}_gradcam"][n].astype(np.float32), arrays[f"{split}_target"][n], threshold,
                        f"p(fracture) {p0:.2f} -> {p1:.2f}", page_dir / f"{stem}_counterfactual.png")
-            section.blocks.append(block_cls(
+            section.blocks.append(Block(
                 text=f"The 2D classifier of fold {case.fold} gives p(fracture) {p0:.2f}; inpainting the attributed region "
                      f"as healthy tissue gives {p1:.2f}. The map marks what, once replaced by healthy tissue, makes the "
                      "classifier call the vertebra healthy.",
-                figures=[fig_cls(f"{stem}_counterfactual.png", "Original (red: true fracture region), attribution map, "
+                figures=[Fig(f"{stem}_counterfactual.png", "Original (red: true fracture region), attribution map, "
                                  "counterfactual, difference and Grad-CAM for comparison.")]))
             return section
     section.empty = {"message": "This vertebra's grade is not one of the 2D classifier's classes (prototypes.grades), "
