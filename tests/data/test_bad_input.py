@@ -237,10 +237,11 @@ def test_missing_centroid_file_is_said_in_the_log_and_the_manifest(dataset, capl
 def test_report_counts_vertebrae_centred_on_mask_centres(dataset, tmp_path):
     from spinexai.io.tables import MANIFEST, write_table
     from spinexai.report.build import Report, ReportInputs
+    from spinexai.report.sections.dataset import dataset_section
 
     _no_centroid_file(dataset)
     manifest, _ = ingest(dataset, IngestParams())
     write_table(manifest, tmp_path / "manifest.parquet", MANIFEST)
     report = Report(ReportInputs(results=tmp_path, config={}, manifest=tmp_path / "manifest.parquet"), tmp_path / "report")
-    summary = report.dataset_section().blocks[0].table.set_index("")["count"]
+    summary = dataset_section(report).blocks[0].table.set_index("")["count"]
     assert summary["vertebrae centred on mask centres (no centroid file)"] == (manifest.centroid_source == "mask").sum() > 0
