@@ -8,7 +8,8 @@ from spinexai.counterfactual.attribution import AttributionNet
 from spinexai.dissection.gradcam import gradcam_3d
 from spinexai.dissection.units import dissection_maps, unit_thresholds
 from spinexai.models import FractureClassifier
-from spinexai.prototypes.network import BaselineNet, PrototypeNet
+from spinexai.models.classifier2d import BaselineNet
+from spinexai.prototypes.network import PrototypeNet
 from spinexai.prototypes.params import ProtoParams
 
 

@@ -11,8 +11,8 @@ from spinexai.counterfactual.attribution import (
     deletion_loss,
     p_fracture,
 )
+from spinexai.models.classifier2d import BaselineNet
 from spinexai.models.vgg import VGG11Features
-from spinexai.prototypes.network import BaselineNet
 from spinexai.prototypes.params import ProtoParams
 
 WEIGHTS = {"class": 1.0, "odds": 1.0, "tv": 0.2, "area": 100.0}

@@ -2,8 +2,8 @@
 
 import torch
 
+from spinexai.models.classifier2d import BaselineNet
 from spinexai.prototypes.cams import CAM_METHODS, class_activation_maps
-from spinexai.prototypes.network import BaselineNet
 from spinexai.prototypes.params import ProtoParams
 
 

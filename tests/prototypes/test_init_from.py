@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from spinexai.errors import InputError
-from spinexai.prototypes.network import BaselineNet, PrototypeNet
+from spinexai.models.classifier2d import BaselineNet
+from spinexai.prototypes.network import PrototypeNet
 from spinexai.prototypes.params import ProtoParams, resolved_arm
 from spinexai.prototypes.train import load_backbone
 

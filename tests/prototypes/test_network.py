@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from spinexai.prototypes.network import BaselineNet, PrototypeNet, log_similarity
+from spinexai.models.classifier2d import BaselineNet
+from spinexai.prototypes.network import PrototypeNet, log_similarity
 from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.projection import push_prototypes, top_box
 

@@ -12,19 +12,18 @@ from spinexai.counterfactual.attribution import AttributionNet, FractureScore
 from spinexai.counterfactual.inpainter import PConvUNet
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.errors import InputError
-from spinexai.prototypes.network import BaselineNet
-from spinexai.prototypes.params import ProtoParams
+from spinexai.models.classifier2d import BaselineNet, Classifier2dParams
 from spinexai.train.saving import load_into
 
 
-def load_classifier(proto: ProtoParams, path: str | Path, device: torch.device) -> BaselineNet:
+def load_classifier(proto: Classifier2dParams, path: str | Path, device: torch.device) -> BaselineNet:
     if proto.model != "baseline":
         raise InputError("config", "counterfactual.classifier_arm", f"the arm's model is '{proto.model}'; "
                          "counterfactual analysis explains a non-prototype classifier (model: baseline)")
     return load_into(BaselineNet(proto), path, device).requires_grad_(False)
 
 
-def fracture_score(classifier: nn.Module, proto: ProtoParams) -> FractureScore:
+def fracture_score(classifier: nn.Module, proto: Classifier2dParams) -> FractureScore:
     """p(healthy) from grade 0, p(fracture) from every other grade of the classifier."""
     healthy = [i for i, g in enumerate(proto.grades) if g == 0]
     fracture = [i for i, g in enumerate(proto.grades) if g != 0]

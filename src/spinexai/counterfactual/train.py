@@ -25,7 +25,7 @@ from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.folds import fold_parts
 from spinexai.data.images2d import ImageSet, graded_rows, image_set
 from spinexai.io.tables import FOLDS, PATCHES, read_table
-from spinexai.prototypes.params import ProtoParams
+from spinexai.models.classifier2d import Classifier2dParams
 from spinexai.train import Engine, EngineConfig, pick_device
 from spinexai.train.engine import stage_name
 from spinexai.train.saving import finished_stage, load_into, save_stage
@@ -71,7 +71,7 @@ class CounterfactualFold:
     """One fold's data on the device and its frozen classifier."""
 
     def __init__(self, rows: pd.DataFrame, folds: pd.DataFrame, fold: int, cf: CounterfactualParams,
-                 proto: ProtoParams, classifier_path: str | Path) -> None:
+                 proto: Classifier2dParams, classifier_path: str | Path) -> None:
         self.cf, self.proto, self.fold = cf, proto, fold
         self.rows, self.folds = rows, folds
         self.device = pick_device(cf.device)
@@ -83,7 +83,7 @@ class CounterfactualFold:
     def from_files(cls, patches: str | Path, folds: str | Path, fold: int, counterfactual: dict, classifier: dict,
                    classifier_path: str | Path) -> CounterfactualFold:
         """A rule's view: the graded vertebrae of ``patches``, the fold split and the config sections."""
-        proto = ProtoParams.from_dict(classifier)
+        proto = Classifier2dParams.from_dict(classifier)
         rows = graded_rows(read_table(patches, PATCHES), proto.grades)
         return cls(rows, read_table(folds, FOLDS), fold, CounterfactualParams.from_dict(counterfactual), proto,
                    classifier_path)

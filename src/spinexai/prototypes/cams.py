@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from monai.visualize import GradCAM
 
-from spinexai.prototypes.network import BaselineNet
+from spinexai.models.classifier2d import BaselineNet
 
 
 class XGradCAM(GradCAM):

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from spinexai.models.classifier2d import BaselineNet
 from spinexai.models.vgg import VGG11Features
 from spinexai.prototypes.params import ProtoParams
 
@@ -68,19 +69,6 @@ class PrototypeNet(nn.Module):
         similarity = log_similarity(min_distances)
         return {"logits": self.last_layer(similarity), "min_distances": min_distances, "similarity": similarity,
                 "distance_maps": maps}
-
-
-class BaselineNet(nn.Module):
-    """The same backbone without prototypes: global average pooling, dropout and a linear head."""
-
-    def __init__(self, params: ProtoParams) -> None:
-        super().__init__()
-        self.backbone = VGG11Features(params.in_channels, params.width, params.batch_norm, params.pools, params.padding)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.3),
-                                  nn.Linear(self.backbone.out_channels, params.n_classes))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.backbone(x))
 
 
 def build_model(params: ProtoParams) -> nn.Module:

@@ -4,28 +4,21 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
-from spinexai.config import ConfigSection
 from spinexai.errors import InputError
+from spinexai.models.classifier2d import Classifier2dParams
 
 MODELS = ("protoverse", "baseline")
 WEIGHTINGS = ("none", "inverse", "inverse_sqrt", "median", "median_printed")
 
 
 @dataclass(frozen=True)
-class ProtoParams(ConfigSection):
-    """Defaults follow methods section 4 and ProtoPNet's schedule (Chen et al. 2019)."""
+class ProtoParams(Classifier2dParams):
+    """Defaults follow methods section 4 and ProtoPNet's schedule (Chen et al. 2019); the backbone's
+    settings (grades, input size, width, pools, ...) are those of ``Classifier2dParams``."""
 
-    grades: tuple[int, ...] = (0, 2, 3)
-    input_size: int = 224
-    width: int = 64                       # VGG-11 channel width (64 = VGG-11 itself)
-    pretrained: str = ""                  # torchvision VGG-11 weights file; empty: train from scratch
-    batch_norm: bool = False              # VGG-11-BN (torchvision vgg11_bn layout); the papers' VGG-11 has none
-    pools: int = 5                        # VGG-11 max-pools kept (5: VGG-11); the latent grid is input_size / 2**pools
-    padding: str = "zeros"                # convolution padding: zeros (VGG-11) or replicate
     init_from: str = ""                   # arm (model: baseline) whose same-fold backbone starts the prototype arms
     proto_dim: int = 128
     per_class: int = 3
-    model: str = "protoverse"             # protoverse (prototype layer) or baseline (pooled linear head)
     cluster: float = 0.8
     separation: float = 0.08
     diversity: float = 0.3
@@ -42,7 +35,6 @@ class ProtoParams(ConfigSection):
     lr_baseline: float = 1e-3
     baseline_epochs: int = 100
     patience: int = 30
-    batch_size: int = 64
     noise_std: float = 0.02
     contrast: float = 0.1
     shift: float = 0.05                   # random translation, fraction of the field of view
@@ -56,15 +48,6 @@ class ProtoParams(ConfigSection):
     reader_forms: tuple[str, ...] = ()     # filled forms to score (Table 4 analogue)
     arms: dict = field(default_factory=lambda: {"protoverse": {}, "protopnet": {"diversity": 0.0},
                                                 "baseline": {"model": "baseline"}})
-
-    @property
-    def n_classes(self) -> int:
-        return len(self.grades)
-
-    @property
-    def in_channels(self) -> int:
-        """(image, Gaussian) from scratch; (image, image, Gaussian) with 3-channel pretrained weights."""
-        return 3 if self.pretrained else 2
 
     def for_arm(self, arm: str) -> ProtoParams:
         """These parameters with the arm's overrides applied."""
@@ -87,11 +70,6 @@ class ProtoParams(ConfigSection):
             raise InputError("config", f"prototypes.arms.{arm}.class_weighting",
                              f"'{out.class_weighting}' is not one of {WEIGHTINGS}")
         return out
-
-    @property
-    def latent_grid(self) -> int:
-        """Edge of the backbone's latent grid (prototype patches, the baseline's last feature map)."""
-        return self.input_size // 2 ** self.pools
 
     def settings(self) -> dict:
         """The settings that distinguish arms (recorded next to every metric)."""

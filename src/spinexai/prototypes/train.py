@@ -24,6 +24,7 @@ from spinexai.data.folds import fold_parts
 from spinexai.data.images2d import ImageSet, image_set
 from spinexai.errors import InputError
 from spinexai.metrics import multiclass_metrics
+from spinexai.models.classifier2d import BaselineNet
 from spinexai.models.vgg import load_vgg11_weights
 from spinexai.prototypes.data import augment
 from spinexai.prototypes.losses import (
@@ -32,7 +33,7 @@ from spinexai.prototypes.losses import (
     last_layer_l1,
     weighted_cross_entropy,
 )
-from spinexai.prototypes.network import BaselineNet, PrototypeNet, build_model, logits_of
+from spinexai.prototypes.network import PrototypeNet, build_model, logits_of
 from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.projection import push_prototypes
 from spinexai.train import Engine, EngineConfig, pick_device
