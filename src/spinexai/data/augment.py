@@ -85,3 +85,18 @@ def augment_batch(x: torch.Tensor, params: AugmentParams, generator: torch.Gener
         sd = torch.rand(b, 1, 1, 1, 1, generator=generator, device=dev) * params.noise_std
         out = out + sd * torch.randn(out.shape, generator=generator, device=dev)
     return out.clamp(0.0, 1.0).to(x.dtype)
+
+
+def intensity_2d(x: torch.Tensor, contrast: float, noise_std: float, generator: torch.Generator) -> torch.Tensor:
+    """The 2D reformations' intensity augmentation, in batch on the device: a contrast factor drawn in
+    exp(+-contrast) about each image's mean, then Gaussian noise of SD ``noise_std``, clamped to [0, 1],
+    on every channel but the last (the centroid heatmap, kept as it is). Geometry is left to the
+    caller: the keypoint model cannot move its images without moving its targets."""
+    x = x.float()
+    n, device = len(x), x.device
+    image = x[:, :-1]
+    factor = torch.exp((torch.rand(n, 1, 1, 1, generator=generator, device=device) * 2 - 1) * contrast)
+    mean = image.mean(dim=(1, 2, 3), keepdim=True)
+    image = ((image - mean) * factor + mean + torch.randn(image.shape, generator=generator, device=device)
+             * noise_std).clamp(0, 1)
+    return torch.cat([image, x[:, -1:]], dim=1)

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from spinexai.config import ConfigSection
+from spinexai.data.augment import intensity_2d
 from spinexai.data.folds import fold_parts
 from spinexai.data.tensors import load_sagittal_stack
 from spinexai.errors import InputError
@@ -251,17 +252,6 @@ def fold_data(rows: pd.DataFrame, params: KeypointParams, device: torch.device) 
                     torch.as_tensor(mask_expected(rows), device=device))
 
 
-def _augment(x: torch.Tensor, params: KeypointParams, generator: torch.Generator) -> torch.Tensor:
-    """Intensity augmentation of the CT channel on the device (geometry is left alone: it moves the points)."""
-    ct = x[:, :1].float()
-    n = len(x)
-    factor = torch.exp((torch.rand(n, 1, 1, 1, generator=generator, device=x.device) * 2 - 1) * params.contrast)
-    mean = ct.mean(dim=(2, 3), keepdim=True)
-    ct = (ct - mean) * factor + mean
-    ct = ct + torch.randn(ct.shape, generator=generator, device=x.device) * params.noise_std
-    return torch.cat([ct.clamp(0, 1), x[:, 1:].float()], dim=1)
-
-
 def train_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm: str, params: KeypointParams,
                         state_dir: str | Path) -> tuple[dict, pd.DataFrame]:
     """Train one fold and arm with the shared engine; returns (best state dict, history)."""
@@ -289,7 +279,7 @@ def train_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm:
         order = torch.randperm(len(train.x), generator=generator, device=device)
         for start in range(0, len(order), params.batch_size):
             idx = order[start:start + params.batch_size]
-            yield idx, _augment(train.x[idx], params, generator), epoch
+            yield idx, intensity_2d(train.x[idx], params.contrast, params.noise_std, generator), epoch
 
     def loss_fn(net, batch):
         idx, x, epoch = batch

@@ -5,20 +5,15 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from spinexai.data.augment import intensity_2d
 from spinexai.prototypes.params import ProtoParams
 
 
 def augment(x: torch.Tensor, params: ProtoParams, generator: torch.Generator) -> torch.Tensor:
     """On the device, in batch: contrast and noise on the image channels, and one random translation
     applied to every channel (the centroid channel moves with the image)."""
-    x = x.float()
+    x = intensity_2d(x, params.contrast, params.noise_std, generator)
     n, device = len(x), x.device
-    image = x[:, :-1]
-    factor = torch.exp((torch.rand(n, 1, 1, 1, generator=generator, device=device) * 2 - 1) * params.contrast)
-    mean = image.mean(dim=(1, 2, 3), keepdim=True)
-    image = ((image - mean) * factor + mean + torch.randn(image.shape, generator=generator, device=device)
-             * params.noise_std).clamp(0, 1)
-    x = torch.cat([image, x[:, -1:]], dim=1)
     if params.shift > 0:
         theta = torch.zeros(n, 2, 3, device=device)
         theta[:, 0, 0] = theta[:, 1, 1] = 1
