@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nibabel as nib
+import numpy as np
 import pytest
 
 from spinexai.synthetic import SyntheticParams, write_cohort_tables, write_subject
@@ -66,3 +68,20 @@ def pytest_terminal_summary(terminalreporter):
         for key, value in getattr(report, "user_properties", []):
             if key == "slurm":
                 terminalreporter.write_line(f"SLURM: {value}")
+
+
+def verse004_dataset(root: Path, grade_table: str = "fracture_morphology.csv") -> Path:
+    """VerSe'19 sub-verse004 as released (mask, centroid JSON) laid out as VerSe under ``root``, every
+    level T9-L5 graded 0 in a long ``grade_table``. The fixture has no CT: it is made from the mask on
+    the mask's own (oblique, PIR) grid, bone 400 HU and the rest -900."""
+    mask_path = real("verse_sub-verse004_labels", "sub-verse004_seg-vert_msk.nii.gz")
+    img = nib.load(mask_path)
+    ct = np.where(np.asanyarray(img.dataobj) > 0, 400, -900).astype(np.int16)
+    raw, der = root / "rawdata" / "sub-verse004", root / "derivatives" / "sub-verse004"
+    raw.mkdir(parents=True)
+    der.mkdir(parents=True)
+    nib.save(nib.Nifti1Image(ct, img.affine), str(raw / "sub-verse004_ct.nii.gz"))
+    shutil.copy(mask_path, der / "sub-verse004_seg-vert_msk.nii.gz")
+    shutil.copy(real("verse_sub-verse004_labels", "sub-verse004_seg-subreg_ctd.json"), der / "sub-verse004_seg-subreg_ctd.json")
+    (root / grade_table).write_text("subject,label,grade\n" + "".join(f"verse004,{n},0\n" for n in range(16, 25)))
+    return root

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import nibabel as nib
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from conftest import real
+from conftest import verse004_dataset
 from spinexai.data.collect import collect_patches
 from spinexai.data.ingest import IngestParams, ingest
 from spinexai.geometry.reformat import ReformatParams, reformat_subject
@@ -73,35 +71,16 @@ def test_collect_patches_reformat_exclusion_names_the_ct(tmp_path: Path) -> None
 
 def test_ingest_writes_empty_exclusions_when_nothing_is_excluded(tmp_path: Path) -> None:
     """A manifest whose every vertebra is included (the ingest frame used to fill with NaN rows)."""
-    root = _verse004_dataset(tmp_path)
+    root = verse004_dataset(tmp_path / "ds")
     manifest, excluded = ingest(root, IngestParams(centroids="file"))
     assert (manifest.status == "included").all() and len(excluded) == 0
     write_table(excluded, tmp_path / "excluded.parquet", EXCLUDED)
     _assert_empty_exclusions(tmp_path / "excluded.parquet")
 
 
-def _verse004_dataset(tmp_path: Path) -> Path:
-    """VerSe'19 sub-verse004 as released (mask, centroid JSON), every level T9-L5 graded 0.
-
-    The CT is not part of the fixture: it is made from the mask on the mask's own (oblique, PIR) grid.
-    """
-    mask_path = real("verse_sub-verse004_labels", "sub-verse004_seg-vert_msk.nii.gz")
-    img = nib.load(mask_path)
-    ct = np.where(np.asanyarray(img.dataobj) > 0, 400, -900).astype(np.int16)
-    root = tmp_path / "ds"
-    raw, der = root / "rawdata" / "sub-verse004", root / "derivatives" / "sub-verse004"
-    raw.mkdir(parents=True)
-    der.mkdir(parents=True)
-    nib.save(nib.Nifti1Image(ct, img.affine), str(raw / "sub-verse004_ct.nii.gz"))
-    shutil.copy(mask_path, der / "sub-verse004_seg-vert_msk.nii.gz")
-    shutil.copy(real("verse_sub-verse004_labels", "sub-verse004_seg-subreg_ctd.json"), der / "sub-verse004_seg-subreg_ctd.json")
-    (root / "fracture_morphology.csv").write_text("subject,label,grade\n" + "".join(f"verse004,{label},0\n" for label in range(16, 25)))
-    return root
-
-
 def test_real_verse_case_with_zero_exclusions_through_ingest_reformat_collect(tmp_path: Path) -> None:
     """sub-verse004 laid out as VerSe: ingest, reformat and collect as functions, every table written."""
-    root = _verse004_dataset(tmp_path)
+    root = verse004_dataset(tmp_path / "ds")
     out = tmp_path / "results"
     out.mkdir()
     manifest, excluded = ingest(root, IngestParams(centroids="file"))

@@ -9,12 +9,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import nibabel as nib
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import real
+from conftest import verse004_dataset
 from spinexai.cli import main as cli
 from spinexai.geometry.sheet import sheet_points, sheet_to_ct
 from spinexai.io.nifti import read_header, read_image
@@ -24,20 +23,6 @@ pytestmark = [pytest.mark.xdist_group("pipeline"), pytest.mark.slow]  # shares t
 
 MAPS = ("prototype1_ct.nii.gz", "counterfactual_ct.nii.gz", "gradcam_ct.nii.gz", "saliency_ct.nii.gz", "units_ct.nii.gz",
         "gradcam3d_ct.nii.gz")
-
-
-def _verse004(root: Path) -> Path:
-    mask_path = real("verse_sub-verse004_labels", "sub-verse004_seg-vert_msk.nii.gz")
-    img = nib.load(mask_path)
-    ct = np.where(np.asanyarray(img.dataobj) > 0, 400, -900).astype(np.int16)
-    raw, der = root / "rawdata" / "sub-verse004", root / "derivatives" / "sub-verse004"
-    raw.mkdir(parents=True)
-    der.mkdir(parents=True)
-    nib.save(nib.Nifti1Image(ct, img.affine), str(raw / "sub-verse004_ct.nii.gz"))
-    shutil.copy(mask_path, der / "sub-verse004_seg-vert_msk.nii.gz")
-    shutil.copy(real("verse_sub-verse004_labels", "sub-verse004_seg-subreg_ctd.json"), der / "sub-verse004_seg-subreg_ctd.json")
-    (root / "fracture_grading.csv").write_text("subject,label,grade\n" + "".join(f"verse004,{n},0\n" for n in range(16, 25)))
-    return root
 
 
 def _one_synthetic_subject(run: Path, root: Path) -> tuple[Path, str]:
@@ -70,7 +55,7 @@ def _check_maps_on_ct(out: Path, subject: str, manifest: pd.DataFrame) -> int:
 
 
 def test_predict_a_real_verse_case_with_grades(tiny_pipeline, tmp_path):
-    data, out = _verse004(tmp_path / "verse"), tmp_path / "predict_verse"
+    data, out = verse004_dataset(tmp_path / "verse", "fracture_grading.csv"), tmp_path / "predict_verse"
     assert _predict(tiny_pipeline, data, out) == 0
     pred = out / "results/predict"
     verdicts = read_table(pred / "predictions.parquet", PREDICTIONS)
