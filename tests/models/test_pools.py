@@ -36,3 +36,30 @@ def test_vgg_replicate_padding_keeps_the_layout():
     x = torch.rand(1, 2, 56, 56)
     with torch.no_grad():
         assert replicate(x).shape == zeros(x).shape and not torch.allclose(replicate(x), zeros(x))
+
+
+def test_vgg_blocks_drop_the_trailing_convolutions_and_keep_the_indices():
+    full, four = VGG11Features(2, 4, pools=4), VGG11Features(2, 4, pools=4, blocks=4)
+    assert set(four.state_dict()) < set(full.state_dict())
+    four.load_state_dict({k: v for k, v in full.state_dict().items() if k in four.state_dict()})
+    x = torch.rand(1, 2, 112, 112)
+    with torch.no_grad():
+        assert four(x).shape == (1, four.out_channels, 7, 7) and four.out_channels == 512 * 4 // 64
+    before, _ = four.taps(x)
+    assert len(before) == 4
+    with pytest.raises(ValueError):
+        VGG11Features(2, 4, pools=4, blocks=3)
+
+
+def test_four_blocks_bound_what_one_latent_cell_sees():
+    """A change in the image's corner moves the centre cell of VGG-11 through five blocks (receptive
+    field 134 px) but not through four (70 px)."""
+    torch.manual_seed(0)
+    for blocks, reaches in ((5, True), (4, False)):
+        net = VGG11Features(1, 4, pools=4, blocks=blocks).eval()
+        x = torch.rand(1, 1, 112, 112)
+        y = x.clone()
+        y[..., :8, :8] += 1.0
+        with torch.no_grad():
+            moved = (net(x) - net(y))[..., 3, 3].abs().max() > 0
+        assert bool(moved) == reaches, blocks

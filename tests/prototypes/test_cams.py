@@ -2,8 +2,9 @@
 
 import torch
 
+from spinexai.cams import CAM_METHODS
 from spinexai.models.classifier2d import BaselineNet
-from spinexai.prototypes.cams import CAM_METHODS, class_activation_maps
+from spinexai.prototypes.cams import class_activation_maps
 from spinexai.prototypes.params import ProtoParams
 
 

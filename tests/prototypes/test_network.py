@@ -81,3 +81,23 @@ def test_baseline_has_the_same_backbone():
     base, proto = BaselineNet(PARAMS), PrototypeNet(PARAMS)
     assert base.backbone.state_dict().keys() == proto.backbone.state_dict().keys()
     assert base(torch.rand(2, 2, 32, 32)).shape == (2, 3)
+
+
+def test_window_confines_matching_projection_and_heatmap_peak_to_the_centre():
+    torch.manual_seed(3)
+    params = ProtoParams(input_size=112, width=4, proto_dim=8, per_class=2, pools=4, window=3)
+    net = PrototypeNet(params).eval()
+    z = torch.rand(6, 8, 7, 7)
+    with torch.no_grad():
+        net.prototypes.data[:] = z[0, :, 0, 0].view(1, 8, 1, 1)   # every prototype equals a corner patch
+        d = net.distances(z)
+    inside = net.inside_window(7, 7)
+    assert inside.sum() == 9 and bool(inside[2:5, 2:5].all())
+    assert d[0, 0, 0, 0] > 0                                       # the exact corner match is ignored
+    flat = d.flatten(2)
+    assert bool((flat.argmin(-1) // 7 >= 2).all()) and bool((flat.argmin(-1) // 7 <= 4).all())
+    x = torch.rand(6, 2, 112, 112)
+    table = push_prototypes(net, x, torch.tensor([0, 1, 2, 0, 1, 2]), batch_size=4)
+    assert table.row.between(2, 4).all() and table.col.between(2, 4).all()
+    assert torch.allclose(PrototypeNet(ProtoParams(input_size=112, width=4, proto_dim=8, per_class=2, pools=4)).inside_window(7, 7).float(),
+                          torch.ones(7, 7))

@@ -1,6 +1,6 @@
 """Maps of the 2D grade models on their input grid, for the class each vertebra is explained by.
 
-The CAM family comes from MONAI's hooks (spinexai.prototypes.cams: Grad-CAM, Grad-CAM++, XGradCAM),
+The CAM family comes from MONAI's hooks (spinexai.cams: Grad-CAM, Grad-CAM++, XGradCAM),
 gradient saliency, integrated gradients and occlusion from Captum, prototype heatmaps from the
 prototype network's distance maps, the counterfactual map from the trained attribution network.
 Attribution methods explain the image channels only; the centroid channel is held fixed.

@@ -14,11 +14,11 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from monai.metrics import compute_hausdorff_distance
-from monai.visualize import GradCAM
 from scipy import ndimage
 from scipy.stats import spearmanr
 from sklearn.metrics import roc_auc_score, roc_curve
 
+from spinexai.cams import make_cam
 from spinexai.counterfactual.attribution import AttributionNet, counterfactual, deletion_loss, p_fracture
 from spinexai.counterfactual.masks import blob_masks
 from spinexai.counterfactual.params import CounterfactualParams
@@ -97,7 +97,7 @@ def domain_test(data: ImageSet, score, inpaint, cf: CounterfactualParams, fractu
 def gradcam_maps(score, x: torch.Tensor, batch_size: int) -> torch.Tensor:
     """MONAI Grad-CAM of the fracture logit at the classifier's last ReLU, (N, S, S) in [0, 1]."""
     layer = f"classifier.backbone.{score.classifier.backbone.last_conv_layer}"
-    cam = GradCAM(nn_module=score, target_layers=layer)
+    cam = make_cam("gradcam", score, layer)
     # the classifier is frozen: an input that requires grad gives its activations a graph to hook
     return torch.cat([cam(x[i:i + batch_size].float().requires_grad_(True), class_idx=1)[:, 0].detach()
                       for i in range(0, len(x), batch_size)])
@@ -232,7 +232,7 @@ def randomised(model: AttributionNet, score, seed: int) -> tuple[AttributionNet,
     torch.manual_seed(seed)
     score = copy.deepcopy(score)
     old = score.classifier.backbone
-    score.classifier.backbone = VGG11Features(old.in_channels, old.width, old.batch_norm, old.pools, old.padding_mode).to(
+    score.classifier.backbone = VGG11Features(old.in_channels, old.width, old.batch_norm, old.pools, old.padding_mode, old.blocks).to(
         next(old.parameters()).device).requires_grad_(False).eval()
     random_model = AttributionNet(score.classifier.backbone, model.levels).to(next(model.parameters()).device)
     decoder = {k: v for k, v in model.state_dict().items() if not k.startswith("encoder.")}

@@ -4,8 +4,9 @@ the last encoder block): the case pages' and the benchmark's reference map besid
 from __future__ import annotations
 
 import torch
-from monai.visualize import GradCAM
 from torch import nn
+
+from spinexai.cams import make_cam
 
 
 class _TwoDimLogit(nn.Module):
@@ -20,8 +21,8 @@ class _TwoDimLogit(nn.Module):
 
 
 def gradcam_3d(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor:
-    """(N, D, H, W) Grad-CAM at the last encoder block, trilinearly upsampled to the input."""
+    """(N, D, H, W) Grad-CAM at the last encoder block, trilinearly upsampled to the input, in [0, 1]."""
     model.eval()
-    cam = GradCAM(nn_module=_TwoDimLogit(model), target_layers="model.encoder.blocks.3")
+    cam = make_cam("gradcam", _TwoDimLogit(model), "model.encoder.blocks.3")
     return torch.cat([cam(x[i:i + batch_size].float().requires_grad_(True), class_idx=0)[:, 0].detach().float()
                       for i in range(0, len(x), batch_size)])

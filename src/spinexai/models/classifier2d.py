@@ -25,6 +25,7 @@ class Classifier2dParams(ConfigSection):
     batch_norm: bool = False              # VGG-11-BN (torchvision vgg11_bn layout); the papers' VGG-11 has none
     pools: int = 5                        # VGG-11 max-pools kept (5: VGG-11); the latent grid is input_size / 2**pools
     padding: str = "zeros"                # convolution padding: zeros (VGG-11) or replicate
+    blocks: int = 5                       # VGG-11 convolution blocks kept (5: VGG-11); fewer bound the receptive field
     model: str = "protoverse"             # protoverse (prototype layer) or baseline (pooled linear head)
     batch_size: int = 64
 
@@ -48,7 +49,8 @@ class BaselineNet(nn.Module):
 
     def __init__(self, params: Classifier2dParams) -> None:
         super().__init__()
-        self.backbone = VGG11Features(params.in_channels, params.width, params.batch_norm, params.pools, params.padding)
+        self.backbone = VGG11Features(params.in_channels, params.width, params.batch_norm, params.pools, params.padding,
+                                      params.blocks)
         self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.3),
                                   nn.Linear(self.backbone.out_channels, params.n_classes))
 

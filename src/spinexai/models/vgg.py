@@ -23,14 +23,19 @@ class VGG11Features(nn.Module):
     ``batch_norm`` adds a BatchNorm2d after each convolution (torchvision's ``vgg11_bn`` layout).
     ``pools`` keeps the first max-pools (VGG-11: 5) and puts an identity in place of the others, so a
     smaller input gets the same latent grid (56^2 with 3 pools: 7 x 7 as 224^2 with 5) and the layer
-    indices stay torchvision's. ``padding_mode`` is the convolutions' (torchvision: zeros; replicate keeps
-    the image border from looking like an edge against air)."""
+    indices stay torchvision's. ``blocks`` keeps the first convolution blocks (a block ends where a pool
+    sits; VGG-11: 5) and drops the rest, which bounds the receptive field of a latent cell (VGG-11 at
+    stride 16 through four blocks: 70 px; with the fifth block kept at that stride: 134 px, more than a
+    112 px image, so every cell sees the whole image). ``padding_mode`` is the convolutions'
+    (torchvision: zeros; replicate keeps the image border from looking like an edge against air)."""
 
     def __init__(self, in_channels: int = 3, width: int = 64, batch_norm: bool = False, pools: int = 5,
-                 padding_mode: str = "zeros") -> None:
+                 padding_mode: str = "zeros", blocks: int = 5) -> None:
         super().__init__()
         if not 1 <= pools <= 5:
             raise ValueError(f"pools must be 1-5, got {pools}")
+        if not pools <= blocks <= 5:
+            raise ValueError(f"blocks must be between pools ({pools}) and 5, got {blocks}")
         layers: list[nn.Module] = []
         channels = in_channels
         seen = 0
@@ -38,6 +43,8 @@ class VGG11Features(nn.Module):
             if item == "M":
                 seen += 1
                 layers.append(nn.MaxPool2d(2, 2) if seen <= pools else nn.Identity())
+                if seen == blocks:
+                    break
             else:
                 out = max(1, int(item) * width // 64)
                 norm = [nn.BatchNorm2d(out)] if batch_norm else []
@@ -54,6 +61,7 @@ class VGG11Features(nn.Module):
         self.width = width
         self.batch_norm = batch_norm
         self.pools = pools
+        self.blocks = blocks
         self.padding_mode = padding_mode
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

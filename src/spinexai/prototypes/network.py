@@ -26,7 +26,8 @@ class PrototypeNet(nn.Module):
 
     def __init__(self, params: ProtoParams) -> None:
         super().__init__()
-        self.backbone = VGG11Features(params.in_channels, params.width, params.batch_norm, params.pools, params.padding)
+        self.backbone = VGG11Features(params.in_channels, params.width, params.batch_norm, params.pools, params.padding,
+                                      params.blocks)
         c = self.backbone.out_channels
         self.add_on = nn.Sequential(nn.Conv2d(c, params.proto_dim, 1), nn.ReLU(),
                                     nn.Conv2d(params.proto_dim, params.proto_dim, 1), nn.Sigmoid())
@@ -39,6 +40,7 @@ class PrototypeNet(nn.Module):
         self.prototypes = nn.Parameter(torch.rand(n_classes * m, params.proto_dim, 1, 1))
         self.last_layer = nn.Linear(n_classes * m, n_classes, bias=False)
         self.reset_last_layer()
+        self.window = params.window
 
     @property
     def identity(self) -> torch.Tensor:
@@ -54,14 +56,31 @@ class PrototypeNet(nn.Module):
     def latent(self, x: torch.Tensor) -> torch.Tensor:
         return self.add_on(self.backbone(x))
 
+    def inside_window(self, height: int, width: int, device: torch.device | str = "cpu") -> torch.Tensor:
+        """(H, W) bool: the latent cells prototypes match in, the central ``window`` x ``window`` cells
+        (every cell when ``window`` is 0 or covers the grid)."""
+        inside = torch.ones((height, width), dtype=torch.bool, device=device)
+        if self.window and self.window < min(height, width):
+            r0, c0 = (height - self.window) // 2, (width - self.window) // 2
+            inside[:] = False
+            inside[r0:r0 + self.window, c0:c0 + self.window] = True
+        return inside
+
     def distances(self, z: torch.Tensor) -> torch.Tensor:
-        """Squared L2 distance of every latent position to every prototype, in fp32 (also under autocast)."""
+        """Squared L2 distance of every latent position to every prototype, in fp32 (also under autocast).
+        Outside the matching window each map holds its largest in-window distance (no gradient), so the
+        minimum, the similarity score and the heatmap's peak all come from the window."""
         z = z.float()
         p = self.prototypes.float()
         with torch.autocast(device_type=z.device.type, enabled=False):
             z2 = (z ** 2).sum(1, keepdim=True)
             p2 = (p ** 2).sum(dim=(1, 2, 3)).view(1, -1, 1, 1)
-            return F.relu(z2 - 2 * F.conv2d(z, p) + p2)
+            d = F.relu(z2 - 2 * F.conv2d(z, p) + p2)
+        inside = self.inside_window(d.shape[2], d.shape[3], d.device)
+        if bool(inside.all()):
+            return d
+        fill = torch.where(inside, d, torch.zeros_like(d)).amax((2, 3), keepdim=True).detach()
+        return torch.where(inside, d, fill)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         maps = self.distances(self.latent(x))

@@ -18,6 +18,7 @@ class ProtoParams(Classifier2dParams):
 
     init_from: str = ""                   # arm (model: baseline) whose same-fold backbone starts the prototype arms
     proto_dim: int = 128
+    window: int = 0                       # prototypes match in the central window x window latent cells; 0: all (paper)
     per_class: int = 3
     cluster: float = 0.8
     separation: float = 0.08
@@ -54,7 +55,7 @@ class ProtoParams(Classifier2dParams):
         if arm not in self.arms:
             raise InputError("config", "prototypes.arms", f"no arm '{arm}' (have {sorted(self.arms)})")
         overrides = dict(self.arms[arm] or {})
-        known = {"model", "per_class", "diversity", "class_weighting", "cluster", "separation"}
+        known = {"model", "per_class", "diversity", "class_weighting", "cluster", "separation", "window"}
         unknown = sorted(set(overrides) - known)
         if unknown:
             raise InputError("config", f"prototypes.arms.{arm}.{unknown[0]}", f"not an arm setting (use {sorted(known)})")
@@ -75,7 +76,8 @@ class ProtoParams(Classifier2dParams):
         """The settings that distinguish arms (recorded next to every metric)."""
         proto = self.model == "protoverse"
         return {"model": self.model, "per_class": self.per_class if proto else 0,
-                "diversity": self.diversity if proto else 0.0, "class_weighting": self.class_weighting}
+                "diversity": self.diversity if proto else 0.0, "class_weighting": self.class_weighting,
+                "window": self.window if proto else 0}
 
 
 # Keys read only by the summary and the reader kit: changing them does not retrain anything.

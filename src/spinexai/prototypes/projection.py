@@ -20,14 +20,17 @@ def latent_batched(model: PrototypeNet, x: torch.Tensor, batch_size: int) -> tor
 def nearest_own_patches(model: PrototypeNet, z: torch.Tensor, y: torch.Tensor
                         ) -> dict[int, tuple[int, int, int, torch.Tensor]]:
     """For each prototype with training images of its class: (index into ``z``, latent row, column, and
-    the (H, W) squared distances on that image) of its nearest same-class latent patch."""
+    the (H, W) squared distances on that image, outside the matching window its largest in-window one)
+    of its nearest same-class latent patch inside the window."""
     out = {}
     for j, cls in enumerate(model.prototype_class.tolist()):
         own = torch.nonzero(y == cls).flatten()
         if not len(own):
             continue
         d = ((z[own] - model.prototypes[j].float()[None]) ** 2).sum(1)          # (Nc, H, W)
-        n, rem = divmod(int(torch.argmin(d.flatten())), d.shape[1] * d.shape[2])
+        inside = model.inside_window(d.shape[1], d.shape[2], d.device)
+        n, rem = divmod(int(torch.argmin(torch.where(inside, d, torch.inf).flatten())), d.shape[1] * d.shape[2])
+        d = torch.where(inside, d, torch.where(inside, d, 0).amax((1, 2), keepdim=True))
         r, c = divmod(rem, d.shape[2])
         out[j] = (int(own[n]), r, c, d[n])
     return out

@@ -10,7 +10,7 @@ import pandas as pd
 from scipy.stats import wilcoxon
 
 METRICS = ("class_accuracy", "class_f1", "sample_accuracy")
-SETTINGS = ("model", "per_class", "diversity", "class_weighting")
+SETTINGS = ("model", "per_class", "diversity", "class_weighting", "window")
 
 
 def _mean_std(metrics: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -36,7 +36,7 @@ def comparison_tables(metrics: pd.DataFrame, main_arm: str, baseline_arms: list[
         rows = summary[(summary["split"] == split) & summary["arm"].isin(compared)]
         out.append(rows.assign(paper_table=label, varied="model", value=rows["arm"]))
     for setting, label in (("per_class", "5: prototypes per class"), ("diversity", "6: diversity weight"),
-                           ("class_weighting", "7: class weighting")):
+                           ("class_weighting", "7: class weighting"), ("window", "ablation: matching window (not in the paper)")):
         others = [s for s in SETTINGS if s != setting]
         same = np.logical_and.reduce([summary[s] == ref[s] for s in others])
         rows = summary[same & (summary["split"] == "val")]

@@ -11,6 +11,8 @@ _ARM_SETTINGS = (
     col("per_class", "int64", "prototypes per class (0 for the baseline)"),
     col("diversity", "float64", "diversity-loss weight (0: ProtoPNet)"),
     col("class_weighting", "string", "cross-entropy class weighting: none, inverse, inverse_sqrt, median, median_printed"),
+    col("window", "int64", "prototypes.window: central latent cells the prototypes match in (0: every cell, the paper; "
+                           "0 for the baseline)"),
 )
 _PROTO_METRICS = (
     col("class_accuracy", "float64", "class-average accuracy (mean per-class recall)"),
