@@ -96,13 +96,13 @@ def explanation_grids(config: dict) -> list[str]:
     grid = size // 2 ** pools
     if grid < 1 or size % 2 ** pools:
         raise ConfigError(f"config key 'prototypes.input_size': {size} is not divisible by 2**pools = {2 ** pools}")
-    if proto.get("blocks", 5) < pools:
-        raise ConfigError(f"config key 'prototypes.blocks': {proto.get('blocks')} is fewer than prototypes.pools ({pools}); "
+    blocks, levels = proto.get("blocks", 5), config.get("counterfactual", {}).get("levels", 4)
+    if blocks < pools:
+        raise ConfigError(f"config key 'prototypes.blocks': {blocks} is fewer than prototypes.pools ({pools}); "
                           "a block ends where a pool sits")
-    levels = config.get("counterfactual", {}).get("levels", 4)
-    if levels > proto.get("blocks", 5) - 1:
+    if levels > blocks - 1:
         raise ConfigError(f"config key 'counterfactual.levels': {levels} scales, but the explained classifier's "
-                          f"{proto.get('blocks', 5)} blocks (prototypes.blocks) give at most {proto.get('blocks', 5) - 1}")
+                          f"{blocks} blocks (prototypes.blocks) give at most {blocks - 1}")
     if grid < MIN_GRID_2D:
         warnings.append(f"prototypes: latent grid {grid} x {grid} (input_size {size}, pools {pools}) is coarser than the "
                         f"paper's {MIN_GRID_2D} x {MIN_GRID_2D}: prototype heatmaps and CAMs cannot localise")

@@ -55,6 +55,17 @@ def test_a_grid_that_cannot_exist_is_refused():
         explanation_grids(config)
 
 
+def test_blocks_fewer_than_pools_or_too_few_for_the_counterfactual_are_refused():
+    config = _merged("study.yaml")
+    config["prototypes"]["blocks"] = 3                  # four pools need four blocks
+    with pytest.raises(ConfigError, match="prototypes.blocks"):
+        explanation_grids(config)
+    config = _merged("study.yaml")
+    config["counterfactual"]["levels"] = 4              # four blocks give three scales
+    with pytest.raises(ConfigError, match="counterfactual.levels"):
+        explanation_grids(config)
+
+
 @pytest.mark.slow
 def test_study_config_dry_runs():
     run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "all", "--configfile", "config/study.yaml"],

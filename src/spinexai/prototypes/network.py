@@ -76,10 +76,15 @@ class PrototypeNet(nn.Module):
             z2 = (z ** 2).sum(1, keepdim=True)
             p2 = (p ** 2).sum(dim=(1, 2, 3)).view(1, -1, 1, 1)
             d = F.relu(z2 - 2 * F.conv2d(z, p) + p2)
-        inside = self.inside_window(d.shape[2], d.shape[3], d.device)
+        return self.confine(d)
+
+    def confine(self, d: torch.Tensor) -> torch.Tensor:
+        """Distance maps (..., H, W) with every cell outside the matching window set to the map's largest
+        in-window distance (no gradient)."""
+        inside = self.inside_window(d.shape[-2], d.shape[-1], d.device)
         if bool(inside.all()):
             return d
-        fill = torch.where(inside, d, torch.zeros_like(d)).amax((2, 3), keepdim=True).detach()
+        fill = torch.where(inside, d, torch.zeros_like(d)).amax((-2, -1), keepdim=True).detach()
         return torch.where(inside, d, fill)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -30,7 +30,7 @@ def nearest_own_patches(model: PrototypeNet, z: torch.Tensor, y: torch.Tensor
         d = ((z[own] - model.prototypes[j].float()[None]) ** 2).sum(1)          # (Nc, H, W)
         inside = model.inside_window(d.shape[1], d.shape[2], d.device)
         n, rem = divmod(int(torch.argmin(torch.where(inside, d, torch.inf).flatten())), d.shape[1] * d.shape[2])
-        d = torch.where(inside, d, torch.where(inside, d, 0).amax((1, 2), keepdim=True))
+        d = model.confine(d)
         r, c = divmod(rem, d.shape[2])
         out[j] = (int(own[n]), r, c, d[n])
     return out
