@@ -21,8 +21,8 @@ from spinexai.io.tables import PREDICT_METRICS, PREDICTIONS, SAG_SHEET, read_tab
 
 pytestmark = [pytest.mark.xdist_group("pipeline"), pytest.mark.slow]  # shares the tiny run (tests/conftest.py)
 
-MAPS = ("prototype1_ct.nii.gz", "counterfactual_ct.nii.gz", "gradcam_ct.nii.gz", "saliency_ct.nii.gz", "units_ct.nii.gz",
-        "gradcam3d_ct.nii.gz")
+MAPS = tuple(f"{m}_ct.nii.gz" for m in ("prototype1", "prototype2", "prototype3", "counterfactual", "gradcam", "gradcam_pp",
+                                        "xgradcam", "saliency", "units", "gradcam3d"))
 
 
 def _one_synthetic_subject(run: Path, root: Path) -> tuple[Path, str]:

@@ -159,7 +159,8 @@ def test_dissection_outputs(workdir):
     for c in cases.itertuples():  # every case's 2D maps on the CT grid (or why there is none)
         folder = workdir / f"results/cases/fold{c.fold}/sub-{c.subject}_vert-{c.label}"
         index = pd.read_parquet(folder / "overlays.parquet")
-        assert set(index.method) == {"prototype1", "counterfactual", "gradcam", "saliency"}
+        assert set(index.method) == {"prototype1", "prototype2", "prototype3", "counterfactual", "gradcam", "gradcam_pp",
+                                     "xgradcam", "saliency"}
         assert ((index.file != "") | (index.note != "")).all()
         cf_fold = c.fold == 0  # config/test.yaml: counterfactual.folds [0]
         assert (index.set_index("method").loc["counterfactual", "file"] != "") == (cf_fold and c.grade != 1)

@@ -1,14 +1,13 @@
 """Rule evaluate_attribution: localisation against Grad-CAM and saliency, the sanity check, timing,
 per-case maps and the gallery of one fold."""
 
-import numpy as np
 import pandas as pd
 import torch
 
 from spinexai.counterfactual.figures import gallery
 from spinexai.counterfactual.fold_evaluation import evaluate_attribution_fold
 from spinexai.counterfactual.train import CounterfactualFold
-from spinexai.io.atomic import atomic_path
+from spinexai.io.atomic import write_npz
 from spinexai.io.tables import (
     CF_EFFECTS,
     CF_LOCALISATION,
@@ -28,8 +27,7 @@ def main(io):
                          ("effects", CF_EFFECTS)):
         table = getattr(result, name)
         write_table(table if len(table.columns) else pd.DataFrame(columns=schema.names), getattr(io.output, name), schema)
-    with atomic_path(io.output.maps) as tmp, open(tmp, "wb") as handle:
-        np.savez_compressed(handle, **result.maps)
+    write_npz(io.output.maps, result.maps)
     effects = (result.effects.merge(fold.rows[["subject", "label", "fracture"]], on=["subject", "label"], how="left")
                if len(result.effects.columns) else pd.DataFrame(columns=["split", "fracture"]))
     gallery(result.maps, effects, fold.cf.threshold, fold.cf.gallery_cases, io.output.gallery)

@@ -5,7 +5,7 @@ import pandas as pd
 import torch
 
 from spinexai.data.images2d import graded_rows
-from spinexai.io.atomic import atomic_path
+from spinexai.io.atomic import write_npz
 from spinexai.io.tables import (
     FOLDS,
     PATCHES,
@@ -36,8 +36,7 @@ def main(io):
                          ("localisation", PROTO_LOCALISATION)):
         table = getattr(result, name)
         write_table(table if len(table.columns) else pd.DataFrame(columns=schema.names), getattr(io.output, name), schema)
-    with atomic_path(io.output.maps) as tmp, open(tmp, "wb") as handle:
-        np.savez_compressed(handle, **result.maps)
+    write_npz(io.output.maps, result.maps)
     projection_gallery(result.projection, result.maps.get("projection_images", np.zeros((0,))), io.output.gallery)
 
 

@@ -1,11 +1,9 @@
 """Rule predict_fold: every model of one trained fold on the new data (tables in the training run's shapes)."""
 
-import shutil
-
 import numpy as np
 import torch
 
-from spinexai.io.atomic import atomic_path
+from spinexai.io.atomic import write_npz
 from spinexai.io.tables import (
     CLASSIFIER_PREDICTIONS,
     KEYPOINT_PREDICTIONS,
@@ -23,11 +21,6 @@ from spinexai.predict.trained import TrainedRun
 from spinexai.workflow import run
 
 
-def _save_npz(path: str, arrays: dict) -> None:
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
-
-
 def main(io):
     torch.set_num_threads(io.threads)
     settings = io.params.predict
@@ -42,12 +35,12 @@ def main(io):
         write_table(table if len(table.columns) else empty_frame(schema), getattr(io.output, name), schema)
     similarity = dict(scores.similarity)
     if models.prototypes is not None:  # the prototypes' source images, for the case pages
-        shutil.copyfile(io.input.projection, io.output.projection)
+        write_table(read_table(io.input.projection, PROTO_PROJECTION), io.output.projection, PROTO_PROJECTION)
         similarity["projection_images"] = np.load(io.input.trained_similarity)["projection_images"]
     else:
         write_table(empty_frame(PROTO_PROJECTION), io.output.projection, PROTO_PROJECTION)
-    _save_npz(io.output.similarity, similarity)
-    _save_npz(io.output.counterfactual, scores.counterfactual)
+    write_npz(io.output.similarity, similarity)
+    write_npz(io.output.counterfactual, scores.counterfactual)
 
 
 run(main, globals())

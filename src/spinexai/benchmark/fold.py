@@ -31,7 +31,7 @@ from spinexai.data.tensors import load_patch_stack
 from spinexai.dissection.gradcam import gradcam_3d
 from spinexai.dissection.units import DissectionParams, dissection_maps
 from spinexai.geometry.sampling import input_grid_affine
-from spinexai.io.atomic import atomic_path
+from spinexai.io.atomic import write_npz
 from spinexai.io.nifti import read_header, read_labels
 from spinexai.prototypes.network import build_model
 from spinexai.prototypes.params import ProtoParams
@@ -232,5 +232,4 @@ def save_maps(target: GridMaps | None, fold: int, path: str | Path) -> None:
                   "affine": target.affines, "source": target.sources,
                   "methods": np.array(sorted(target.maps), dtype=str)}
         arrays |= {f"map_{name}": maps for name, maps in target.maps.items()}
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
+    write_npz(path, arrays)

@@ -94,13 +94,21 @@ def domain_test(data: ImageSet, score, inpaint, cf: CounterfactualParams, fractu
 
 # -- (ii) maps and localisation ----------------------------------------------------------------------
 
-def gradcam_maps(score, x: torch.Tensor, batch_size: int) -> torch.Tensor:
-    """MONAI Grad-CAM of the fracture logit at the classifier's last ReLU, (N, S, S) in [0, 1]."""
+def gradcam_maps(score, x: torch.Tensor, batch_size: int, method: str = "gradcam") -> torch.Tensor:
+    """A CAM (``method``: a key of :data:`spinexai.cams.CAM_METHODS`, MONAI Grad-CAM by default) of the
+    fracture logit at the classifier's last ReLU, (N, S, S) in [0, 1]."""
     layer = f"classifier.backbone.{score.classifier.backbone.last_conv_layer}"
-    cam = make_cam("gradcam", score, layer)
+    cam = make_cam(method, score, layer)
     # the classifier is frozen: an input that requires grad gives its activations a graph to hook
     return torch.cat([cam(x[i:i + batch_size].float().requires_grad_(True), class_idx=1)[:, 0].detach()
                       for i in range(0, len(x), batch_size)])
+
+
+def cam_family_arrays(score, x: torch.Tensor, batch_size: int, prefix: str) -> dict[str, np.ndarray]:
+    """Grad-CAM++ and XGradCAM of the explained classifier as float16 arrays ``<prefix>_gradcam_pp`` and
+    ``<prefix>_xgradcam``: the case pages show them on the CT beside Grad-CAM."""
+    return {f"{prefix}_{key}": gradcam_maps(score, x, batch_size, method).cpu().numpy().astype(np.float16)
+            for key, method in (("gradcam_pp", "gradcam++"), ("xgradcam", "xgradcam"))}
 
 
 def saliency_maps(score, x: torch.Tensor, batch_size: int) -> torch.Tensor:

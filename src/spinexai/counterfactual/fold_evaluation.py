@@ -16,6 +16,7 @@ from spinexai.counterfactual.evaluate import (
     AttributionEvaluation,
     DomainTest,
     binary_maps,
+    cam_family_arrays,
     domain_test,
     gradcam_maps,
     is_fractured,
@@ -103,7 +104,8 @@ def evaluate_attribution_fold(fold: CounterfactualFold, inpainter_path: str | Pa
                                              .view(-1, 1, 1)).cpu().numpy().astype(np.float16),
                        f"{split}_image": data.x[:, 0].float().cpu().numpy().astype(np.float16),
                        f"{split}_counterfactual": cf_x[:, 0].cpu().numpy().astype(np.float16),
-                       f"{split}_target": target, f"{split}_p_original": p0, f"{split}_p_counterfactual": p1})
+                       f"{split}_target": target, f"{split}_p_original": p0, f"{split}_p_counterfactual": p1,
+                       **cam_family_arrays(fold.score, data.x, batch, split)})
     tables = [localisation, sanity, effects]
     localisation, sanity, effects = (pd.concat(t, ignore_index=True).assign(fold=fold.fold) if t else pd.DataFrame()
                                      for t in tables)

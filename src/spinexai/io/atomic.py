@@ -54,6 +54,14 @@ def write_atomic(path: str | os.PathLike, writer: Callable[[Path], None]) -> Non
         writer(tmp)
 
 
+def write_npz(path: str | os.PathLike, arrays: dict) -> None:
+    """Save named arrays as a compressed ``.npz`` atomically."""
+    import numpy as np
+
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+
+
 @contextmanager
 def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     """Yield an empty staging folder beside ``path``; on success it replaces ``path`` as a whole."""

@@ -16,7 +16,7 @@ import torch
 from spinexai.classifier3d import ClassifierParams, load_model, predict
 from spinexai.counterfactual.attribution import counterfactual as counterfactual_image
 from spinexai.counterfactual.attribution import p_fracture
-from spinexai.counterfactual.evaluate import gradcam_maps, our_maps, saliency_maps
+from spinexai.counterfactual.evaluate import cam_family_arrays, gradcam_maps, our_maps, saliency_maps
 from spinexai.counterfactual.models import build_attribution, build_inpainter, fracture_score, inpaint_fn, load_classifier
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.images2d import image_set
@@ -99,7 +99,8 @@ def keypoints(rows: pd.DataFrame, heights: pd.DataFrame, models: FoldModels, tab
 
 def counterfactual(rows: pd.DataFrame, models: FoldModels, table: str, device: torch.device) -> dict[str, np.ndarray]:
     """The attribution network's maps, the counterfactual (the map's region inpainted as healthy tissue)
-    with p(fracture) before and after, and Grad-CAM and saliency of the classifier it explains."""
+    with p(fracture) before and after, and Grad-CAM, Grad-CAM++, XGradCAM and saliency of the classifier it
+    explains."""
     card = check_inputs(models.attribution, rows, table)
     cf = CounterfactualParams.from_dict(card["params"])
     proto = ProtoParams.from_dict(card["classifier"])
@@ -122,7 +123,8 @@ def counterfactual(rows: pd.DataFrame, models: FoldModels, table: str, device: t
             f"{SPLIT}_gradcam": gradcam_maps(score, data.x, batch).cpu().numpy().astype(np.float16),
             f"{SPLIT}_saliency": (saliency / saliency.flatten(1).amax(1).clamp_min(1e-12)[:, None, None])
             .cpu().numpy().astype(np.float16),
-            f"{SPLIT}_subject": rows["subject"].to_numpy(str), f"{SPLIT}_label": rows["label"].to_numpy(np.int64)}
+            f"{SPLIT}_subject": rows["subject"].to_numpy(str), f"{SPLIT}_label": rows["label"].to_numpy(np.int64),
+            **cam_family_arrays(score, data.x, batch, SPLIT)}
 
 
 def score_fold(patches: pd.DataFrame, heights: pd.DataFrame | None, models: FoldModels, table: str | Path,

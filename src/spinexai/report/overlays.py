@@ -1,8 +1,9 @@
 """A case's 2D explanation maps written onto the source CT's voxel grid, for a viewer overlay.
 
-The maps come from the stages' saved arrays (nothing is recomputed): the top-1 ProtoVerse
-prototype's similarity map (``similarity.npz`` and ``top3.parquet`` of the main arm) and the
-counterfactual attribution map, Grad-CAM and saliency (``maps.npz`` of the counterfactual stage).
+The maps come from the stages' saved arrays (nothing is recomputed): the top-3 ProtoVerse
+prototypes' similarity maps (``similarity.npz`` and ``top3.parquet`` of the main arm) and the
+counterfactual attribution map with the CAM family (Grad-CAM, Grad-CAM++, XGradCAM) and saliency of the
+classifier it explains (``maps.npz`` of the counterfactual stage).
 Each lies on the reformation's curved sheet (``sag_sheet``), so it goes back onto the CT through
 the exact world position of every pixel, not the tangent-plane affine.
 """
@@ -18,10 +19,16 @@ from spinexai.geometry.sheet import sheet_points, sheet_to_ct
 from spinexai.io.nifti import read_header, write_image
 from spinexai.io.tables import SAG_SHEET, read_table
 
-MAPS_2D = {"prototype1": "top-1 ProtoVerse prototype's similarity (latent grid, bilinear to the sheet)",
+TOP_PROTOTYPES = 3
+MAPS_2D = {**{f"prototype{k}": f"top-{k} ProtoVerse prototype's similarity (latent grid, bilinear to the sheet)"
+              for k in range(1, TOP_PROTOTYPES + 1)},
            "counterfactual": "counterfactual attribution map (Lenis et al. 2020)",
            "gradcam": "Grad-CAM of the 2D classifier the counterfactual stage explains",
+           "gradcam_pp": "Grad-CAM++ of that classifier",
+           "xgradcam": "XGradCAM of that classifier",
            "saliency": "gradient saliency of that classifier (scaled to its maximum)"}
+_CF_MAPS = {"counterfactual": "map", "gradcam": "gradcam", "gradcam_pp": "gradcam_pp", "xgradcam": "xgradcam",
+            "saliency": "saliency"}
 
 
 def _find(arrays, split_prefixes, subject: str, label: int) -> tuple[str, int] | None:
@@ -38,29 +45,32 @@ def case_maps(subject: str, label: int, similarity: str | Path | None, top3: str
               counterfactual: str | Path | None) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """The case's 2D maps by method, and for every method without a map the reason."""
     maps, missing = {}, {}
+    prototypes = [f"prototype{k}" for k in range(1, TOP_PROTOTYPES + 1)]
     if similarity and top3:
         arrays = np.load(similarity)
         found = _find(arrays, ("test", "val", "predict"), subject, label)
         tops = pd.read_parquet(top3)
-        top = tops[(tops["subject"] == subject) & (tops["label"] == label) & (tops["rank"] == 1)]
-        if found and len(top):
-            split, n = found
-            maps["prototype1"] = arrays[f"{split}_similarity"][n, int(top["prototype"].iloc[0])].astype(np.float32)
-        else:
-            missing["prototype1"] = "not a grade-model class (the grade models see G0, G2 and G3) or not evaluated"
+        tops = tops[(tops["subject"] == subject) & (tops["label"] == label)].set_index("rank")
+        for k, method in enumerate(prototypes, start=1):
+            if found and k in tops.index:
+                split, n = found
+                maps[method] = arrays[f"{split}_similarity"][n, int(tops.loc[k, "prototype"])].astype(np.float32)
+            else:
+                missing[method] = "not a grade-model class (the grade models see G0, G2 and G3) or not evaluated"
     else:
-        missing["prototype1"] = "the prototype stage has no main-arm outputs for this fold"
+        missing.update(dict.fromkeys(prototypes, "the prototype stage has no main-arm outputs for this fold"))
     if counterfactual:
         arrays = np.load(counterfactual)
         found = _find(arrays, ("test", "val", "predict"), subject, label)
-        for method, key in (("counterfactual", "map"), ("gradcam", "gradcam"), ("saliency", "saliency")):
-            if found:
-                maps[method] = arrays[f"{found[0]}_{key}"][found[1]].astype(np.float32)
-            else:
+        for method, key in _CF_MAPS.items():
+            if not found:
                 missing[method] = "not among the counterfactual stage's graded vertebrae"
+            elif f"{found[0]}_{key}" not in arrays:
+                missing[method] = f"{counterfactual} has no {found[0]}_{key} array (made before this map was added)"
+            else:
+                maps[method] = arrays[f"{found[0]}_{key}"][found[1]].astype(np.float32)
     else:
-        for method in ("counterfactual", "gradcam", "saliency"):
-            missing[method] = "the counterfactual stage did not explain this fold (counterfactual.folds)"
+        missing.update(dict.fromkeys(_CF_MAPS, "the counterfactual stage did not explain this fold (counterfactual.folds)"))
     return maps, missing
 
 

@@ -126,7 +126,8 @@ CASE_OVERLAYS = TableSchema(
     "A case's 2D explanation maps written onto the source CT's voxel grid (NIfTI beside this table, the CT's "
     "shape and affine), one row per method; a method without a map says why.",
     (col("subject", "string", "subject ID"), col("label", "int64", "vertebra label"), col("fold", "int64", "fold"),
-     col("method", "string", "prototype1, counterfactual, gradcam, saliency"),
+     col("method", "string", "prototype1-3 (the top-3 ProtoVerse prototypes), counterfactual, gradcam, "
+         "gradcam_pp, xgradcam, saliency"),
      col("file", "string", "NIfTI file name in this folder (empty: no map)"),
      col("source_grid", "string", "the map's own grid (rows x columns) before it was put on the sheet"),
      col("description", "string", "what the map shows"), col("note", "string", "why there is no map")),
