@@ -28,3 +28,12 @@ def test_the_heatmap_channel_is_untouched_and_the_image_stays_in_range():
     assert torch.equal(out[:, -1], x[:, -1]) and out[:, :-1].min() >= 0 and out[:, :-1].max() <= 1
     assert not torch.equal(out[:, :-1], x[:, :-1])
     assert torch.allclose(intensity_2d(x, 0.0, 0.0, torch.Generator()), x, atol=1e-6)  # strengths 0: the identity
+
+
+def test_one_contrast_and_noise_for_2d_and_3d():
+    from spinexai.data.augment import contrast_noise
+
+    x2 = torch.rand(3, 1, 12, 12, generator=torch.Generator().manual_seed(4))
+    flat = contrast_noise(x2, 0.3, 0.1, torch.Generator().manual_seed(5), random_sd=True)
+    thick = contrast_noise(x2[:, :, None], 0.3, 0.1, torch.Generator().manual_seed(5), random_sd=True)
+    assert torch.allclose(flat, thick[:, :, 0]) and not torch.equal(flat, x2)

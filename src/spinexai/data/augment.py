@@ -77,26 +77,31 @@ def augment_batch(x: torch.Tensor, params: AugmentParams, generator: torch.Gener
     if params.smooth > 0:
         weight = (torch.rand(b, 1, 1, 1, 1, generator=generator, device=dev) * params.smooth)
         out = out + weight * (_blur(out) - out)
-    if params.contrast > 0:
-        factor = torch.exp(uniform(b, 1, 1, 1, 1) * params.contrast)
-        mean = out.mean(dim=(2, 3, 4), keepdim=True)
-        out = (out - mean) * factor + mean
-    if params.noise_std > 0:
-        sd = torch.rand(b, 1, 1, 1, 1, generator=generator, device=dev) * params.noise_std
-        out = out + sd * torch.randn(out.shape, generator=generator, device=dev)
+    out = contrast_noise(out, params.contrast, params.noise_std, generator, random_sd=True)
     return out.clamp(0.0, 1.0).to(x.dtype)
 
 
-def intensity_2d(x: torch.Tensor, contrast: float, noise_std: float, generator: torch.Generator) -> torch.Tensor:
-    """The 2D reformations' intensity augmentation, in batch on the device: a contrast factor drawn in
-    exp(+-contrast) about each image's mean, then Gaussian noise of SD ``noise_std``, clamped to [0, 1],
-    on every channel but the last (the centroid heatmap, kept as it is). Geometry is left to the
-    caller: the keypoint model cannot move its images without moving its targets."""
-    x = x.float()
+def contrast_noise(x: torch.Tensor, contrast: float, noise_std: float, generator: torch.Generator,
+                   random_sd: bool = False) -> torch.Tensor:
+    """Intensity augmentation of a ``(B, C, *spatial)`` batch, 2D or 3D: a contrast factor drawn in
+    exp(+-contrast) about each image's mean, then Gaussian noise of SD ``noise_std`` (with ``random_sd``,
+    an SD drawn per image in [0, noise_std]). A setting of 0 draws nothing. Not clamped."""
     n, device = len(x), x.device
-    image = x[:, :-1]
-    factor = torch.exp((torch.rand(n, 1, 1, 1, generator=generator, device=device) * 2 - 1) * contrast)
-    mean = image.mean(dim=(1, 2, 3), keepdim=True)
-    image = ((image - mean) * factor + mean + torch.randn(image.shape, generator=generator, device=device)
-             * noise_std).clamp(0, 1)
+    per_image = (n,) + (1,) * (x.dim() - 1)
+    if contrast > 0:
+        factor = torch.exp((torch.rand(per_image, generator=generator, device=device) * 2 - 1) * contrast)
+        mean = x.mean(dim=tuple(range(1, x.dim())), keepdim=True)
+        x = (x - mean) * factor + mean
+    if noise_std > 0:
+        sd = torch.rand(per_image, generator=generator, device=device) * noise_std if random_sd else noise_std
+        x = x + sd * torch.randn(x.shape, generator=generator, device=device)
+    return x
+
+
+def intensity_2d(x: torch.Tensor, contrast: float, noise_std: float, generator: torch.Generator) -> torch.Tensor:
+    """The 2D reformations' intensity augmentation (:func:`contrast_noise`, clamped to [0, 1]) on every
+    channel but the last (the centroid heatmap, kept as it is). Geometry is left to the caller: the
+    keypoint model cannot move its images without moving its targets."""
+    x = x.float()
+    image = contrast_noise(x[:, :-1], contrast, noise_std, generator).clamp(0, 1)
     return torch.cat([image, x[:, -1:]], dim=1)
