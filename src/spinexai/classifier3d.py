@@ -21,6 +21,7 @@ from spinexai.errors import InputError
 from spinexai.metrics import binary_metrics
 from spinexai.models import FractureClassifier
 from spinexai.train import Engine, EngineConfig, pick_device
+from spinexai.train.inference import batched
 from spinexai.train.saving import load_into
 
 log = logging.getLogger(__name__)
@@ -79,10 +80,9 @@ def balanced_epoch(labels: torch.Tensor, generator: torch.Generator) -> torch.Te
 def predict(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 64) -> np.ndarray:
     """Fracture probabilities in eval mode (running statistics: independent of the batch size)."""
     model.eval()
-    out = []
-    for start in range(0, len(x), batch_size):
-        out.append(torch.sigmoid(model(x[start:start + batch_size].float())).float().cpu())
-    return torch.cat(out).numpy() if out else np.zeros(0)
+    if not len(x):
+        return np.zeros(0)
+    return batched(lambda xb: torch.sigmoid(model(xb)).float().cpu(), x, batch_size).numpy()
 
 
 def build_model(params: ClassifierParams) -> FractureClassifier:

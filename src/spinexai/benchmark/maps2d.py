@@ -20,6 +20,7 @@ from spinexai.counterfactual.evaluate import our_maps
 from spinexai.prototypes.cams import class_activation_maps
 from spinexai.prototypes.network import PrototypeNet, log_similarity, logits_of
 from spinexai.prototypes.projection import latent_batched
+from spinexai.train.inference import batched
 
 CAM_NAMES = {"gradcam": "gradcam", "gradcam++": "gradcam_pp", "xgradcam": "xgradcam"}
 
@@ -43,10 +44,6 @@ class _ImageChannels(nn.Module):
 
     def forward(self, image: torch.Tensor, centroid: torch.Tensor) -> torch.Tensor:
         return logits_of(self.model(torch.cat([image, centroid], 1))).float()
-
-
-def _batched(fn, x: torch.Tensor, target: torch.Tensor, batch_size: int) -> torch.Tensor:
-    return torch.cat([fn(x[i:i + batch_size].float(), target[i:i + batch_size]) for i in range(0, len(x), batch_size)])
 
 
 def cam_maps(model: nn.Module, x: torch.Tensor, target: torch.Tensor, batch_size: int) -> dict[str, torch.Tensor]:
@@ -80,9 +77,9 @@ def captum_maps(model: nn.Module, x: torch.Tensor, target: torch.Tensor, batch_s
                                           strides=(channels, stride, stride), baselines=0.0, target=tb,
                                           additional_forward_args=(xb[:, -1:],)).sum(1)
 
-    return {"saliency": _batched(saliency, x, target, batch_size).detach(),
-            "integrated_gradients": _batched(integrated, x, target, batch_size).detach(),
-            "occlusion": _batched(occlusion, x, target, batch_size).detach()}
+    return {"saliency": batched(saliency, x, batch_size, target).detach(),
+            "integrated_gradients": batched(integrated, x, batch_size, target).detach(),
+            "occlusion": batched(occlusion, x, batch_size, target).detach()}
 
 
 def upsample_bilinear(maps: torch.Tensor, size: int) -> torch.Tensor:

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from spinexai.models.vgg import VGG11Features
+from spinexai.train.inference import batched
 
 
 class FractureScore(nn.Module):
@@ -36,7 +37,7 @@ class FractureScore(nn.Module):
 def p_fracture(score: nn.Module, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     """p(fracture) for ``x``, batch by batch, without gradients."""
     with torch.no_grad():
-        return torch.cat([score(x[i:i + batch_size].float()).softmax(1)[:, 1] for i in range(0, len(x), batch_size)])
+        return batched(lambda xb: score(xb).softmax(1)[:, 1], x, batch_size)
 
 
 class AttentionFilter(nn.Module):

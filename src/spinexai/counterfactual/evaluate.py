@@ -25,6 +25,7 @@ from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.images2d import ImageSet
 from spinexai.io.nifti import read_image
 from spinexai.models.vgg import VGG11Features
+from spinexai.train.inference import batched
 
 _KEYS = ["subject", "label", "level", "grade"]
 
@@ -100,8 +101,7 @@ def gradcam_maps(score, x: torch.Tensor, batch_size: int, method: str = "gradcam
     layer = f"classifier.backbone.{score.classifier.backbone.last_conv_layer}"
     cam = make_cam(method, score, layer)
     # the classifier is frozen: an input that requires grad gives its activations a graph to hook
-    return torch.cat([cam(x[i:i + batch_size].float().requires_grad_(True), class_idx=1)[:, 0].detach()
-                      for i in range(0, len(x), batch_size)])
+    return batched(lambda xb: cam(xb.requires_grad_(True), class_idx=1)[:, 0].detach(), x, batch_size)
 
 
 def cam_family_arrays(score, x: torch.Tensor, batch_size: int, prefix: str) -> dict[str, np.ndarray]:
@@ -114,17 +114,17 @@ def cam_family_arrays(score, x: torch.Tensor, batch_size: int, prefix: str) -> d
 def saliency_maps(score, x: torch.Tensor, batch_size: int) -> torch.Tensor:
     """Gradient saliency (Simonyan et al.): |d fracture logit / d image|, max over the image channels.
     Batched by hand: MONAI's VanillaGrad takes one image per call."""
-    out = []
-    for i in range(0, len(x), batch_size):
-        xb = x[i:i + batch_size].float().requires_grad_(True)
+    def batch(xb: torch.Tensor) -> torch.Tensor:
+        xb.requires_grad_(True)
         grad, = torch.autograd.grad(score(xb)[:, 1].sum(), xb)
-        out.append(grad[:, :-1].abs().amax(1))
-    return torch.cat(out)
+        return grad[:, :-1].abs().amax(1)
+
+    return batched(batch, x, batch_size)
 
 
 def our_maps(model: AttributionNet, x: torch.Tensor, batch_size: int) -> torch.Tensor:
     with torch.no_grad():
-        return torch.cat([model(x[i:i + batch_size].float())[:, 0] for i in range(0, len(x), batch_size)])
+        return batched(lambda xb: model(xb)[:, 0], x, batch_size)
 
 
 def _boxes(mask: np.ndarray) -> list[tuple[slice, slice]]:

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from spinexai.cams import make_cam
+from spinexai.train.inference import batched
 
 
 class _TwoDimLogit(nn.Module):
@@ -24,5 +25,4 @@ def gradcam_3d(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tens
     """(N, D, H, W) Grad-CAM at the last encoder block, trilinearly upsampled to the input, in [0, 1]."""
     model.eval()
     cam = make_cam("gradcam", _TwoDimLogit(model), "model.encoder.blocks.3")
-    return torch.cat([cam(x[i:i + batch_size].float().requires_grad_(True), class_idx=0)[:, 0].detach().float()
-                      for i in range(0, len(x), batch_size)])
+    return batched(lambda xb: cam(xb.requires_grad_(True), class_idx=0)[:, 0].detach().float(), x, batch_size)

@@ -38,6 +38,7 @@ from spinexai.models.flow import RealNVP
 from spinexai.morphometry.fuzzy_gsq import MORPHOLOGIES, fuzzy_genant
 from spinexai.morphometry.rle import rle_loss, sample_keypoints
 from spinexai.train import Engine, EngineConfig, pick_device
+from spinexai.train.inference import batched
 from spinexai.train.saving import load_into
 from spinexai.train.weights import class_weights, label_counts
 
@@ -96,8 +97,7 @@ class KeypointNet(nn.Module):
 
 def forward_batched(model: KeypointNet, x: torch.Tensor, batch_size: int) -> dict[str, torch.Tensor]:
     """The model over ``x`` in batches (eval-mode statistics make this equal to one big batch)."""
-    parts = [model(x[i:i + batch_size].float()) for i in range(0, len(x), batch_size)]
-    return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+    return batched(model, x, batch_size)
 
 
 # -- data ----------------------------------------------------------------------------------------------

@@ -9,11 +9,12 @@ import torch
 import torch.nn.functional as F
 
 from spinexai.prototypes.network import PrototypeNet, log_similarity
+from spinexai.train.inference import batched
 
 
 @torch.no_grad()
 def latent_batched(model: PrototypeNet, x: torch.Tensor, batch_size: int) -> torch.Tensor:
-    return torch.cat([model.latent(x[i:i + batch_size].float()).float() for i in range(0, len(x), batch_size)])
+    return batched(lambda xb: model.latent(xb).float(), x, batch_size)
 
 
 @torch.no_grad()

@@ -37,6 +37,7 @@ from spinexai.prototypes.network import PrototypeNet, build_model, logits_of
 from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.projection import push_prototypes
 from spinexai.train import Engine, EngineConfig, pick_device
+from spinexai.train.inference import batched
 from spinexai.train.saving import finished_stage, load_state, save_stage
 from spinexai.train.weights import class_weights
 
@@ -47,8 +48,7 @@ log = logging.getLogger(__name__)
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor:
     """Class probabilities for ``x`` in eval mode, batch by batch."""
     model.eval()
-    return torch.cat([logits_of(model(x[i:i + batch_size].float())).float().softmax(-1)
-                      for i in range(0, len(x), batch_size)])
+    return batched(lambda xb: logits_of(model(xb)).float().softmax(-1), x, batch_size)
 
 
 def prototype_loss(model: PrototypeNet, x: torch.Tensor, y: torch.Tensor, params: ProtoParams, weights: torch.Tensor,
