@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from spinexai.dissection.units import dissect, encode, unit_thresholds
+from spinexai.fracture3d.dissection.units import dissect, encode, unit_thresholds
 from spinexai.models import FractureClassifier
 
 

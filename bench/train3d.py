@@ -21,8 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from spinexai.classifier3d import balanced_epoch
 from spinexai.data.augment import AugmentParams, augment_batch
+from spinexai.fracture3d.classifier import balanced_epoch
 from spinexai.models import FractureClassifier
 
 # Dense bf16 tensor-core peaks (FLOP/s) for MFU; other devices report no MFU.

@@ -5,8 +5,8 @@ import torch
 
 from spinexai.benchmark.maps2d import cam_maps, captum_maps, counterfactual_maps, explained_class, prototype_maps
 from spinexai.counterfactual.attribution import AttributionNet
-from spinexai.dissection.gradcam import gradcam_3d
-from spinexai.dissection.units import dissection_maps, unit_thresholds
+from spinexai.fracture3d.dissection.gradcam import gradcam_3d
+from spinexai.fracture3d.dissection.units import dissection_maps, unit_thresholds
 from spinexai.models import FractureClassifier
 from spinexai.models.classifier2d import BaselineNet
 from spinexai.prototypes.network import PrototypeNet

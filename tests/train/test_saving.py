@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from spinexai.classifier3d import ClassifierParams
 from spinexai.errors import InputError
+from spinexai.fracture3d.classifier import ClassifierParams
 from spinexai.io.nifti import write_image
 from spinexai.train.saving import (
     card_path,

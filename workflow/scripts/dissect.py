@@ -2,9 +2,9 @@
 
 import torch
 
-from spinexai.classifier3d import ClassifierParams
-from spinexai.dissection.stage import export_units, run_dissection
-from spinexai.dissection.units import DissectionParams
+from spinexai.fracture3d.classifier import ClassifierParams
+from spinexai.fracture3d.dissection.stage import export_units, run_dissection
+from spinexai.fracture3d.dissection.units import DissectionParams
 from spinexai.io.tables import (
     DISSECTION_RESPONSES,
     DISSECTION_THRESHOLDS,

@@ -2,7 +2,7 @@
 
 import torch
 
-from spinexai.classifier3d import ClassifierParams, evaluate_fold
+from spinexai.fracture3d.classifier import ClassifierParams, evaluate_fold
 from spinexai.io.tables import CLASSIFIER_METRICS, CLASSIFIER_PREDICTIONS, FOLDS, PATCHES, read_table, write_table
 from spinexai.workflow import run
 

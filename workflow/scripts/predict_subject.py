@@ -2,7 +2,7 @@
 
 import torch
 
-from spinexai.dissection.units import DissectionParams
+from spinexai.fracture3d.dissection.units import DissectionParams
 from spinexai.io.tables import MANIFEST, PATCHES, read_table
 from spinexai.predict.cases import explain_subject
 from spinexai.predict.trained import TrainedRun

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from spinexai.classifier3d import curves_figure, summarise
+from spinexai.fracture3d.classifier import curves_figure, summarise
 from spinexai.io.atomic import write_atomic
 from spinexai.io.tables import CLASSIFIER_METRICS, CLASSIFIER_PREDICTIONS, CLASSIFIER_SUMMARY, write_table
 from spinexai.workflow import as_list, run

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from spinexai.dissection.stage import concepts_figure
+from spinexai.fracture3d.dissection.stage import concepts_figure
 from spinexai.io.atomic import write_figure
 from spinexai.io.tables import (
     DISSECTION_OVERLAP,

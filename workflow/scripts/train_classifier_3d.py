@@ -2,7 +2,7 @@
 
 import torch
 
-from spinexai.classifier3d import ClassifierParams, train_fold
+from spinexai.fracture3d.classifier import ClassifierParams, train_fold
 from spinexai.io.tables import CLASSIFIER_HISTORY, FOLDS, PATCHES, read_table, write_table
 from spinexai.train.saving import input_geometry, save_model
 from spinexai.train.state import state_dir_for

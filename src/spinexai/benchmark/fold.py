@@ -22,14 +22,14 @@ from spinexai.benchmark.maps2d import (
 )
 from spinexai.benchmark.metrics import METRICS, score_map
 from spinexai.benchmark.references import centre_prior, random_map, vertebra_seed
-from spinexai.classifier3d import ClassifierParams, load_model
 from spinexai.config import ConfigSection
 from spinexai.counterfactual.models import build_attribution, load_classifier
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.images2d import image_set
 from spinexai.data.tensors import load_patch_stack
-from spinexai.dissection.gradcam import gradcam_3d
-from spinexai.dissection.units import DissectionParams, dissection_maps
+from spinexai.fracture3d.classifier import ClassifierParams, load_model
+from spinexai.fracture3d.dissection.gradcam import gradcam_3d
+from spinexai.fracture3d.dissection.units import DissectionParams, dissection_maps
 from spinexai.geometry.sampling import input_grid_affine
 from spinexai.io.atomic import write_npz
 from spinexai.io.nifti import read_header, read_labels

@@ -9,8 +9,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from spinexai.benchmark.figures import gallery
-from spinexai.classifier3d import ClassifierParams
 from spinexai.data.tensors import load_patch_stack, load_sagittal_stack
+from spinexai.fracture3d.classifier import ClassifierParams
 
 
 def _load(path: str) -> dict[str, np.ndarray]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from spinexai.classifier3d import ClassifierParams
-from spinexai.dissection.stage import explain_case
-from spinexai.dissection.units import DissectionParams
+from spinexai.fracture3d.classifier import ClassifierParams
+from spinexai.fracture3d.dissection.stage import explain_case
+from spinexai.fracture3d.dissection.units import DissectionParams
 from spinexai.io.atomic import write_figure
 from spinexai.io.nifti import write_image
 from spinexai.io.tables import (

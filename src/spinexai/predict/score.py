@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from spinexai.classifier3d import ClassifierParams, load_model, predict
 from spinexai.counterfactual.attribution import counterfactual as counterfactual_image
 from spinexai.counterfactual.attribution import p_fracture
 from spinexai.counterfactual.evaluate import cam_family_arrays, gradcam_maps, our_maps, saliency_maps
@@ -22,6 +21,7 @@ from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.images2d import image_set
 from spinexai.data.regions import fracture_regions, region_masks
 from spinexai.data.tensors import load_patch_stack
+from spinexai.fracture3d.classifier import ClassifierParams, load_model, predict
 from spinexai.morphometry.keypoints import KeypointParams, fold_data, keypoint_rows, load_keypoint_model, score_rows
 from spinexai.predict.trained import FoldModels, check_inputs
 from spinexai.prototypes.evaluate import grade_predictions, prototype_outputs

@@ -3,7 +3,7 @@ import pytest
 import torch
 from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
 
-from spinexai.classifier3d import balanced_epoch, predict
+from spinexai.fracture3d.classifier import balanced_epoch, predict
 from spinexai.metrics import binary_metrics
 from spinexai.models import FractureClassifier
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from spinexai.dissection.concepts import ConceptParams, estimate_body, patch_concepts
+from spinexai.fracture3d.dissection.concepts import ConceptParams, estimate_body, patch_concepts
 
 
 def _spine():

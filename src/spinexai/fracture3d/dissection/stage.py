@@ -11,12 +11,12 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
-from spinexai.classifier3d import ClassifierParams, load_model, split_rows
 from spinexai.data.tensors import HU_RANGE, load_patch_stack
-from spinexai.dissection.concepts import CONCEPTS, ConceptParams, load_concepts
-from spinexai.dissection.figures import UnitView, all_slices, case_figure, collage
-from spinexai.dissection.gradcam import gradcam_3d
-from spinexai.dissection.units import (
+from spinexai.fracture3d.classifier import ClassifierParams, load_model, split_rows
+from spinexai.fracture3d.dissection.concepts import CONCEPTS, ConceptParams, load_concepts
+from spinexai.fracture3d.dissection.figures import UnitView, all_slices, case_figure, collage
+from spinexai.fracture3d.dissection.gradcam import gradcam_3d
+from spinexai.fracture3d.dissection.units import (
     RANK_COLUMN,
     RANKINGS,
     Dissection,

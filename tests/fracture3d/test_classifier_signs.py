@@ -11,9 +11,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-import spinexai.classifier3d as classifier3d
-from spinexai.classifier3d import ClassifierParams, build_model, predict, train_fold
+import spinexai.fracture3d.classifier as classifier3d
 from spinexai.data.tensors import load_patch_stack
+from spinexai.fracture3d.classifier import ClassifierParams, build_model, predict, train_fold
 from spinexai.io.nifti import write_image
 from spinexai.metrics import binary_metrics
 

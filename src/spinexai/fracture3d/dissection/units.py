@@ -19,8 +19,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from spinexai.config import ConfigSection
-from spinexai.dissection.quantile import TopQuantile
 from spinexai.errors import look_up_option
+from spinexai.fracture3d.dissection.quantile import TopQuantile
 
 log = logging.getLogger(__name__)
 SPLITS = ("test", "val", "train", "all")

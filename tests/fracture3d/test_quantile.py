@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from spinexai.dissection.quantile import TopQuantile
+from spinexai.fracture3d.dissection.quantile import TopQuantile
 
 
 @pytest.mark.parametrize("q", [0.005, 0.01, 0.2, 0.5])

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from spinexai.dissection.concepts import to_input_grid
-from spinexai.dissection.units import (
+from spinexai.fracture3d.dissection.concepts import to_input_grid
+from spinexai.fracture3d.dissection.units import (
     best_concepts,
     best_slice,
     concept_iou,
