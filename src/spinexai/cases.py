@@ -58,7 +58,3 @@ def select_cases(predictions: pd.DataFrame, listed: list[str], per_fold: dict[st
     # A vertebra both listed and picked automatically for the same fold appears once, as listed.
     cases = cases.sort_values("reason", ascending=False).drop_duplicates(["fold", "subject", "label"])
     return cases.sort_values(["fold", "subject", "label"]).reset_index(drop=True)
-
-
-def case_id(subject: str, label: int) -> str:
-    return f"sub-{subject}_vert-{int(label)}"

@@ -61,3 +61,8 @@ def totalseg_to_verse(label: int) -> int:
 
 def is_totalseg_vertebra(label: int) -> bool:
     return TOTALSEG_FIRST <= int(label) <= TOTALSEG_LAST
+
+
+def case_id(subject: str, label: int) -> str:
+    """``sub-<subject>_vert-<label>``: one vertebra's file stem everywhere (patches, case pages, folders)."""
+    return f"sub-{subject}_vert-{int(label)}"

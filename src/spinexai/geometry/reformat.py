@@ -16,7 +16,7 @@ from spinexai.geometry.sheet import sheet_table
 from spinexai.geometry.spline import SpineCurve, fit_spine_curve
 from spinexai.io.nifti import read_image, read_labels, write_image
 from spinexai.io.tables import SAG_SHEET, write_table
-from spinexai.labels import spine_order
+from spinexai.labels import case_id, spine_order
 
 log = logging.getLogger(__name__)
 HU_FILL = -1024.0
@@ -71,10 +71,6 @@ def gaussian_heatmap(size: int, spacing: float, sigma_mm: float) -> np.ndarray:
     return np.exp(-d2 / (2 * sigma_mm**2)).astype(np.float32)
 
 
-def _stem(subject: str, label: int) -> str:
-    return f"sub-{subject}_vert-{label}"
-
-
 def reformat_subject(rows: pd.DataFrame, out_dir: str | Path, params: ReformatParams) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reformat one subject's vertebrae.
 
@@ -121,7 +117,7 @@ def reformat_subject(rows: pd.DataFrame, out_dir: str | Path, params: ReformatPa
                                  f"(reformat.min_fov_fraction = {params.min_fov_fraction:.0%})")
             out.append(record)
             continue
-        stem = out_dir / _stem(subject, label)
+        stem = out_dir / case_id(subject, label)
         patch = resample_affine(ct, ct_header.affine, affine, (size,) * 3, order=1, cval=HU_FILL)
         write_image(f"{stem}_ct.nii.gz", np.rint(patch).astype(np.int16), affine)
         paths["ct_patch"] = f"{stem}_ct.nii.gz"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from spinexai.cases import case_id
 from spinexai.io.atomic import write_text_atomic
+from spinexai.labels import case_id
 from spinexai.predict.cases import vertebra_dir
 from spinexai.report.build import Report, _commit
 from spinexai.report.model import Block, Link, ReportInputs, Section

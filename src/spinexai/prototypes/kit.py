@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spinexai.cases import case_id
 from spinexai.data.images2d import graded_rows
 from spinexai.data.tensors import load_sagittal_stack
 from spinexai.errors import InputError
 from spinexai.io.tables import TableSchema, read_table
+from spinexai.labels import case_id
 from spinexai.prototypes.figures import upsample
 from spinexai.prototypes.params import ProtoParams
 

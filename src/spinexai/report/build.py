@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from spinexai.cases import case_id
 from spinexai.io.atomic import write_text_atomic
+from spinexai.labels import case_id
 from spinexai.report import case_page as case_pages
 from spinexai.report.model import Fig, ReportInputs, exists, read  # noqa: F401  (ReportInputs: the inputs of Report)
 from spinexai.report.render import environment

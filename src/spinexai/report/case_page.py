@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from spinexai.cases import case_id
 from spinexai.data.tensors import load_sagittal_stack
 from spinexai.io.atomic import write_figure
+from spinexai.labels import case_id
 from spinexai.prototypes.figures import case_figure, upsample
 from spinexai.report.case_figures import patch_figure, sagittal_figure
 from spinexai.report.model import Block, Fig, Section, exists, read

@@ -36,6 +36,7 @@ from spinexai.geometry.sheet import patch_to_ct
 from spinexai.io.atomic import atomic_dir, write_figure
 from spinexai.io.nifti import read_header, write_image
 from spinexai.io.tables import UNIT_EXPORTS, write_table
+from spinexai.labels import case_id
 from spinexai.train import pick_device
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ def export_units(result: DissectionResult, cls: ClassifierParams, params: Dissec
                             "kind": "collage", "file": f"{stem}_collage.png"})
             for j, (i, view) in enumerate(zip(order[:params.top_samples], views, strict=False), start=1):
                 row = rows.iloc[i]
-                sample = f"{stem}_top{j}_sub-{row['subject']}_vert-{int(row['label'])}"
+                sample = f"{stem}_top{j}_{case_id(row['subject'], row['label'])}"
                 write_figure(all_slices(view, f"unit {unit}: {view.caption}"), staging / f"{sample}_slices.png", dpi=90)
                 header = read_header(row["ct_patch"])
                 affine = input_grid_affine(header.affine, tuple(header.shape[:3]), (cls.crop,) * 3, (cls.input_size,) * 3)
