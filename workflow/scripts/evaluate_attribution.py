@@ -25,8 +25,7 @@ def main(io):
     result = evaluate_attribution_fold(fold, io.input.inpainter, io.input.model)
     for name, schema in (("localisation", CF_LOCALISATION), ("sanity", CF_SANITY), ("timing", CF_TIMING),
                          ("effects", CF_EFFECTS)):
-        table = getattr(result, name)
-        write_table(table if len(table.columns) else pd.DataFrame(columns=schema.names), getattr(io.output, name), schema)
+        write_table(getattr(result, name), getattr(io.output, name), schema)
     write_npz(io.output.maps, result.maps)
     effects = (result.effects.merge(fold.rows[["subject", "label", "fracture"]], on=["subject", "label"], how="left")
                if len(result.effects.columns) else pd.DataFrame(columns=["split", "fracture"]))

@@ -1,7 +1,6 @@
 """Rule evaluate_prototypes: predictions, metrics and explanations of one fold and arm."""
 
 import numpy as np
-import pandas as pd
 import torch
 
 from spinexai.data.images2d import graded_rows
@@ -34,8 +33,7 @@ def main(io):
     for name, schema in (("predictions", PROTO_PREDICTIONS), ("metrics", PROTO_METRICS), ("projection", PROTO_PROJECTION),
                          ("top", PROTO_TOP), ("contributions", PROTO_CONTRIBUTIONS), ("cosine", PROTO_COSINE),
                          ("localisation", PROTO_LOCALISATION)):
-        table = getattr(result, name)
-        write_table(table if len(table.columns) else pd.DataFrame(columns=schema.names), getattr(io.output, name), schema)
+        write_table(getattr(result, name), getattr(io.output, name), schema)
     write_npz(io.output.maps, result.maps)
     projection_gallery(result.projection, result.maps.get("projection_images", np.zeros((0,))), io.output.gallery)
 

@@ -31,8 +31,7 @@ def main(io):
     scores = score_fold(patches, heights, models, io.input.patches, settings.get("device", "auto"))
     for name, schema in (("classifier3d", CLASSIFIER_PREDICTIONS), ("grades", PROTO_PREDICTIONS), ("top3", PROTO_TOP),
                          ("keypoints", KEYPOINT_PREDICTIONS)):
-        table = getattr(scores, "top" if name == "top3" else name)
-        write_table(table if len(table.columns) else empty_frame(schema), getattr(io.output, name), schema)
+        write_table(getattr(scores, "top" if name == "top3" else name), getattr(io.output, name), schema)
     similarity = dict(scores.similarity)
     if models.prototypes is not None:  # the prototypes' source images, for the case pages
         write_table(read_table(io.input.projection, PROTO_PROJECTION), io.output.projection, PROTO_PROJECTION)

@@ -56,7 +56,10 @@ def concat_rows(frames: Iterable[pd.DataFrame], schema: TableSchema) -> pd.DataF
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: TableSchema) -> None:
-    """Validate ``df`` against ``schema`` and write it as Parquet atomically."""
+    """Validate ``df`` against ``schema`` and write it as Parquet atomically; a frame without columns (a
+    step that found nothing) is written as the schema's empty table."""
+    if not len(df.columns) and not len(df):
+        df = empty_frame(schema)
     try:
         table = pa.Table.from_pandas(conform(df, schema), schema=schema.arrow(), preserve_index=False)
     except ValueError as err:
