@@ -13,12 +13,18 @@ import datetime as dt
 import logging
 import os
 import subprocess
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
+from spinexai.benchmark.fold import BenchmarkParams
+from spinexai.counterfactual.params import CounterfactualParams
+from spinexai.fracture3d.classifier import ClassifierParams
+from spinexai.fracture3d.dissection.units import DissectionParams
 from spinexai.io.atomic import write_text_atomic
 from spinexai.labels import case_id
+from spinexai.prototypes.params import ProtoParams
 from spinexai.report import case_page as case_pages
 from spinexai.report.model import Fig, ReportInputs, exists, read  # noqa: F401  (ReportInputs: the inputs of Report)
 from spinexai.report.render import environment
@@ -48,6 +54,28 @@ class Report:
         self.predictions, self.heights = read(inputs.predictions), read(inputs.heights)
         self.cases = read(inputs.cases)
 
+    # -- each stage's settings, through its params dataclass (the defaults live there, not here) -----------
+
+    @cached_property
+    def classifier3d(self) -> ClassifierParams:
+        return ClassifierParams.from_dict(self.cfg.get("classifier3d"))
+
+    @cached_property
+    def dissection(self) -> DissectionParams:
+        return DissectionParams.from_dict(self.cfg.get("dissection"))
+
+    @cached_property
+    def prototypes(self) -> ProtoParams:
+        return ProtoParams.from_dict(self.cfg.get("prototypes"))
+
+    @cached_property
+    def benchmark(self) -> BenchmarkParams:
+        return BenchmarkParams.from_dict(self.cfg.get("benchmark"))
+
+    @cached_property
+    def counterfactual(self) -> CounterfactualParams:
+        return CounterfactualParams.from_dict(self.cfg.get("counterfactual"))
+
     def rel(self, path: Path | str, page_dir: Path) -> str:
         return Path(os.path.relpath(Path(path).resolve(), page_dir.resolve())).as_posix()
 
@@ -76,7 +104,7 @@ class Report:
         return self.inputs.dissection / f"fold{case.fold}" / "cases" / case_id(case.subject, case.label)
 
     def case_verdict(self, case, row: pd.Series) -> str:
-        threshold = self.cfg.get("classifier3d", {}).get("threshold", 0.5)
+        threshold = self.classifier3d.threshold
         truth = f"ground truth G{case.grade}" if case.grade >= 0 else "ungraded"
         if isinstance(row.get("morphology"), str) and row["morphology"]:
             truth += f" {row['morphology']}"

@@ -23,7 +23,7 @@ from spinexai.report.viewer import HALF_MM, WINDOW_HU, viewer_data, write_viewer
 def case_prototypes(report, case, page_dir: Path, stem: str) -> Section:
     """The case's top-3 prototypes under its fold's main-arm model, with heatmaps and source patches."""
     section = Section("prototypes", "Top-3 prototypes (ProtoVerse)")
-    main = report.cfg.get("prototypes", {}).get("main_arm", "protoverse")
+    main = report.prototypes.main_arm
     fold_dir = report.inputs.prototypes / main / f"fold{case.fold}" if report.inputs.prototypes else None
     if fold_dir is None or not exists(fold_dir / "similarity.npz"):
         section.empty = {"message": "The prototype stage has not run."}
@@ -38,7 +38,7 @@ def case_prototypes(report, case, page_dir: Path, stem: str) -> Section:
     split = mine["split"].iloc[0]
     match = np.nonzero((arrays[f"{split}_subject"] == case.subject) & (arrays[f"{split}_label"] == case.label))[0]
     projection = pd.read_parquet(fold_dir / "projection.parquet").set_index("prototype")
-    size = int(report.cfg.get("prototypes", {}).get("input_size", 224))
+    size = report.prototypes.input_size
     key = (report.patches["subject"] == case.subject) & (report.patches["label"] == case.label)
     image = load_sagittal_stack(report.patches[key].head(1), size).float().numpy()[0, 0]
     heats = upsample(arrays[f"{split}_similarity"][match[0]][mine["prototype"].to_numpy()], size)
@@ -155,7 +155,7 @@ def case_page(report, case, page_dir: Path) -> str:
     concepts = Section("concepts", "Most relevant concept units (network dissection)")
     relevance = read(relevance_dir / "relevance.parquet") if relevance_dir is not None else None
     if relevance is not None:
-        top = relevance.head(int(report.cfg.get("dissection", {}).get("case_units", 5)))
+        top = relevance.head(report.dissection.case_units)
         named = [f"unit {u.unit} ({u.best_concept or 'no concept'})" for u in top.itertuples() if u.enabled]
         verdict += (" Most relevant units: " + ", ".join(named) + ".") if named else " No unit passes its threshold here."
         overlay = relevance_dir / "units_ct.nii.gz"

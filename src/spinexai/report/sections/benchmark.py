@@ -19,12 +19,11 @@ def benchmark_section(report, page_dir: Path) -> Section:
         section.empty = {"message": "The benchmark has not run: no results/benchmark/summary.parquet."}
         return section
     summary = pd.read_parquet(root / "summary.parquet")
-    cfg = report.cfg.get("benchmark", {})
     section.blocks.append(Block(
         text="Every explanation method's map of each held-out test vertebra with a ground-truth fracture region R, "
              "made by each fold's models and scored on the grid the map lives in (2D: the grade models' sagittal "
              "input; 3D: the classifier's input patch; R on a coarser grid holds the pixels at least half inside it): "
-             f"pointing game (peak within {cfg.get('pointing_mm', 2.0)} mm of R), energy inside R, top-k IoU and "
+             f"pointing game (peak within {report.benchmark.pointing_mm} mm of R), energy inside R, top-k IoU and "
              "top-k Hausdorff distance (k = |R|) and pixel ROC-AUC. Two maps need no model: a Gaussian at the "
              "vertebra's centre (sigma a quarter of the body height) and a random map. Paired two-sided Wilcoxon "
              "tests against the centre prior (same grid) and against 2D Grad-CAM; a method that does not beat the "

@@ -18,8 +18,7 @@ def counterfactual_section(report, page_dir: Path) -> Section:
     if root is None or not (root / "table1.parquet").exists():
         section.empty = {"message": "The counterfactual stage has not run: no results/counterfactual/table1.parquet."}
         return section
-    cfg = report.cfg.get("counterfactual", {})
-    arm = cfg.get("classifier_arm", "baseline")
+    arm = report.counterfactual.classifier_arm
     read = lambda name: pd.read_parquet(root / name)  # noqa: E731
     section.blocks.append(Block(
         heading="Inpainter domain test",
@@ -32,7 +31,7 @@ def counterfactual_section(report, page_dir: Path) -> Section:
                             page_dir)]))
     section.blocks.append(Block(
         heading="Localisation (paper Table 1)",
-        text=f"Fractured vertebrae: our map (> {cfg.get('threshold', 0.55)}) and Grad-CAM / gradient saliency thresholded "
+        text=f"Fractured vertebrae: our map (> {report.counterfactual.threshold}) and Grad-CAM / gradient saliency thresholded "
              "at percentiles inside the vertebral body, against the ground-truth fracture region (synthetic) or the "
              "body (real data). Hausdorff distance in mm (lower is better), weak localisation (share of target boxes "
              "found, higher is better), area relative to the body (smaller is a tighter map).",
@@ -62,7 +61,7 @@ def case_counterfactual(report, case, page_dir: Path, stem: str) -> Section:
     root = report.inputs.counterfactual
     path = root / f"fold{case.fold}" / "maps.npz" if root is not None else None
     if path is None or not path.exists():
-        folds = report.cfg.get("counterfactual", {}).get("folds", [])
+        folds = list(report.counterfactual.folds)
         section.empty = {"message": f"Fold {case.fold} was not explained (counterfactual.folds = {folds}) or the "
                                     "stage has not run."}
         return section
@@ -74,7 +73,7 @@ def case_counterfactual(report, case, page_dir: Path, stem: str) -> Section:
         if len(match):
             n = int(match[0])
             p0, p1 = float(arrays[f"{split}_p_original"][n]), float(arrays[f"{split}_p_counterfactual"][n])
-            threshold = float(report.cfg.get("counterfactual", {}).get("threshold", 0.55))
+            threshold = report.counterfactual.threshold
             case_panel(arrays[f"{split}_image"][n].astype(np.float32), arrays[f"{split}_map"][n].astype(np.float32),
                        arrays[f"{split}_counterfactual"][n].astype(np.float32),
                        arrays[f"{split}_gradcam"][n].astype(np.float32), arrays[f"{split}_target"][n], threshold,

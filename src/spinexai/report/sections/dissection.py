@@ -13,11 +13,11 @@ def dissection_section(report, page_dir: Path) -> Section:
     if not exists(root) or not exists(root / "top_units.parquet"):
         section.empty = {"message": "Network dissection has not run: no results/dissection/top_units.parquet."}
         return section
-    cfg = report.cfg.get("dissection", {})
-    ranking = cfg.get("rank_by", "tp")
+    params = report.dissection
+    ranking = params.rank_by
     section.blocks.append(Block(
-        text=f"Units of the last encoder block, thresholded at their top {cfg.get('quantile', 0.005):.3%} activation "
-             f"over the '{cfg.get('split', 'test')}' split. c_k is the fraction of samples of a set (true positives, "
+        text=f"Units of the last encoder block, thresholded at their top {params.quantile:.3%} activation "
+             f"over the '{params.split}' split. c_k is the fraction of samples of a set (true positives, "
              "positives, false positives) that enable a unit; concept labels are the anatomical region each unit's "
              "above-threshold region overlaps most (IoU).",
         figures=[report.fig(root / "concepts.png", "Best concept of each fold's top units: which anatomy the "

@@ -16,13 +16,12 @@ def prototypes_section(report, page_dir: Path) -> Section:
     if root is None or not exists(root / "tables.parquet"):
         section.empty = {"message": "The prototype stage has not run: no results/prototypes/tables.parquet."}
         return section
-    cfg = report.cfg.get("prototypes", {})
-    main = cfg.get("main_arm", "protoverse")
+    main = report.prototypes.main_arm
     tables = pd.read_parquet(root / "tables.parquet")
     cols = ["paper_table", "arm", "value", "class_accuracy_mean", "class_accuracy_std", "class_f1_mean",
             "class_f1_std", "sample_accuracy_mean", "sample_accuracy_std", "folds"]
     section.blocks.append(Block(
-        text=f"Genant grades {cfg.get('grades', [0, 2, 3])} from the 2D reformation. Mean ± SD over folds of "
+        text=f"Genant grades {list(report.prototypes.grades)} from the 2D reformation. Mean ± SD over folds of "
              "class-average accuracy, class-average F1 and sample accuracy; Table 1 scores the held-out test subjects "
              "with every fold model, Table 2 each fold's own validation subjects. Ablation tables list the arms that "
              "differ from the main arm in one setting.", table=tables[cols]))
