@@ -33,7 +33,7 @@ rule benchmark_fold:
 
 rule summarise_benchmark:
     input:
-        patches=f"{DATA}/patches.parquet",
+        patches=paths.PATCHES,
         scores=expand(f"{BENCH}/fold{{fold}}/scores.parquet", fold=FOLD_IDS),
         maps_2d=expand(f"{BENCH}/maps/fold{{fold}}_2d.npz", fold=FOLD_IDS),
         maps_3d=expand(f"{BENCH}/maps/fold{{fold}}_3d.npz", fold=FOLD_IDS),

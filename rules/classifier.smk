@@ -1,6 +1,6 @@
 # 3D fracture classifier (Engstler et al. 2022): train and evaluate per fold, then the Table 1 analogue.
 
-CLS = f"{RESULTS}/classifier3d"
+CLS = paths.CLASSIFIER3D
 
 
 localrules:
@@ -9,8 +9,8 @@ localrules:
 
 rule train_classifier_3d:
     input:
-        patches=f"{DATA}/patches.parquet",
-        folds=f"{DATA}/folds.parquet",
+        patches=paths.PATCHES,
+        folds=paths.FOLDS,
     output:
         model=f"{CLS}/fold{{fold}}/model.pt",
         history=f"{CLS}/fold{{fold}}/history.parquet",
@@ -37,8 +37,8 @@ rule train_classifier_3d:
 
 rule evaluate_classifier_3d:
     input:
-        patches=f"{DATA}/patches.parquet",
-        folds=f"{DATA}/folds.parquet",
+        patches=paths.PATCHES,
+        folds=paths.FOLDS,
         model=f"{CLS}/fold{{fold}}/model.pt",
     output:
         predictions=f"{CLS}/fold{{fold}}/predictions.parquet",

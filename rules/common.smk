@@ -10,6 +10,7 @@ from spinexai.counterfactual.params import stage_section
 
 from snakemake.logging import logger
 
+from spinexai import paths
 from spinexai.config import explanation_grids, validate_config
 from spinexai.predict.trained import TrainedRun
 
@@ -37,9 +38,7 @@ validate_config(config, workflow.source_path("../config/schema.yaml"))
 for _warning in explanation_grids(config):
     logger.warning(f"warning: {_warning}")
 
-RESULTS = "results"
-DATA = f"{RESULTS}/data"
-SYNTH = f"{DATA}/synthetic"
+RESULTS, DATA, SYNTH = paths.RESULTS, paths.DATA, paths.SYNTH
 
 
 FOLD_IDS = list(range(config["folds"]["n_folds"]))
@@ -118,14 +117,14 @@ def selected_cases():
 
 
 def case_overlay_tables(wildcards):
-    return [f"{RESULTS}/cases/fold{c.fold}/sub-{c.subject}_vert-{c.label}/overlays.parquet"
+    return [f"{paths.CASE_DIR.format(fold=c.fold, subject=c.subject, label=c.label)}/overlays.parquet"
             for c in selected_cases().itertuples()]
 
 
 def case_overlay_inputs(wildcards):
     """The saved 2D maps of a case's fold: the main prototype arm's and, where explained, the counterfactual's."""
     fold = wildcards.fold
-    inputs = {"manifest": f"{DATA}/manifest.parquet", "patches": f"{DATA}/patches.parquet"}
+    inputs = {"manifest": paths.MANIFEST, "patches": paths.PATCHES}
     if (config["prototypes"]["arms"].get(PROTO_MAIN) or {}).get("model", "protoverse") == "protoverse":
         inputs.update(similarity=f"{PROTO}/{PROTO_MAIN}/fold{fold}/similarity.npz",
                       top3=f"{PROTO}/{PROTO_MAIN}/fold{fold}/top3.parquet")
@@ -136,12 +135,12 @@ def case_overlay_inputs(wildcards):
 
 def explained_cases(wildcards):
     cases = selected_cases()
-    return [f"{RESULTS}/dissection/fold{c.fold}/cases/sub-{c.subject}_vert-{c.label}/relevance.parquet"
+    return [f"{paths.CASE_RELEVANCE_DIR.format(fold=c.fold, subject=c.subject, label=c.label)}/relevance.parquet"
             for c in cases.itertuples()]
 
 
 # ProtoVerse paths (rules/prototypes.smk)
-PROTO = f"{RESULTS}/prototypes"
+PROTO = paths.PROTOTYPES
 PROTO_ARMS = list(config["prototypes"]["arms"])
 PROTO_MAIN = config["prototypes"]["main_arm"]
 PROTO_FOLD = f"{PROTO}/{{arm}}/fold{{fold}}"
@@ -164,7 +163,7 @@ def proto_fold_files(name, arms=PROTO_ARMS):
     return expand(f"{PROTO}/{{arm}}/fold{{fold}}/{name}", arm=arms, fold=FOLD_IDS)
 
 
-CF = f"{RESULTS}/counterfactual"
+CF = paths.COUNTERFACTUAL
 CF_FOLD = f"{CF}/fold{{fold}}"
 CF_FOLDS = list(config["counterfactual"]["folds"]) or FOLD_IDS
 if set(CF_FOLDS) - set(FOLD_IDS):
@@ -191,7 +190,7 @@ def cf_fold_files(name):
     return expand(f"{CF}/fold{{fold}}/{name}", fold=CF_FOLDS)
 
 
-BENCH = f"{RESULTS}/benchmark"
+BENCH = paths.BENCHMARK
 BENCH_FIGURE_KEYS = ("gallery_method_columns",)  # read only by summarise_benchmark
 BENCH_ARMS = {"protoverse": config["benchmark"]["protoverse_arm"], "protopnet": config["benchmark"]["protopnet_arm"]}
 
@@ -211,9 +210,9 @@ def benchmark_fold_inputs(wildcards):
     """One fold's models: the 3D classifier and its dissection thresholds, the 2D arms and, where the fold
     was explained, the counterfactual attribution network."""
     fold = wildcards.fold
-    inputs = {"patches": f"{DATA}/patches.parquet", "folds": f"{DATA}/folds.parquet",
-              "classifier": f"{RESULTS}/classifier3d/fold{fold}/model.pt",
-              "thresholds": f"{RESULTS}/dissection/fold{fold}/thresholds.parquet"}
+    inputs = {"patches": paths.PATCHES, "folds": paths.FOLDS,
+              "classifier": f"{paths.CLASSIFIER3D}/fold{fold}/model.pt",
+              "thresholds": f"{paths.DISSECTION}/fold{fold}/thresholds.parquet"}
     inputs.update({name: f"{PROTO}/{arm}/fold{fold}/model.pt" for name, arm in benchmark_arms().items()})
     if int(fold) in CF_FOLDS:
         inputs["attribution"] = f"{CF}/fold{fold}/attribution.pt"
@@ -222,23 +221,23 @@ def benchmark_fold_inputs(wildcards):
 
 def report_inputs(wildcards):
     return {
-        "manifest": f"{DATA}/manifest.parquet",
-        "exclusions": f"{DATA}/exclusions.parquet",
-        "patches": f"{DATA}/patches.parquet",
-        "folds": f"{DATA}/folds.parquet",
-        "table1": f"{RESULTS}/classifier3d/table1.parquet",
-        "metrics_by_fold": f"{RESULTS}/classifier3d/metrics_by_fold.parquet",
-        "predictions": f"{RESULTS}/classifier3d/predictions.parquet",
-        "curves": f"{RESULTS}/classifier3d/curves.png",
-        "heights": f"{RESULTS}/morphometry/heights.parquet",
-        "keypoints": f"{RESULTS}/morphometry/keypoints/table.parquet",
-        "cases": f"{RESULTS}/cases.parquet",
-        "dissection": f"{RESULTS}/dissection/top_units.parquet",
+        "manifest": paths.MANIFEST,
+        "exclusions": paths.EXCLUSIONS,
+        "patches": paths.PATCHES,
+        "folds": paths.FOLDS,
+        "table1": f"{paths.CLASSIFIER3D}/table1.parquet",
+        "metrics_by_fold": f"{paths.CLASSIFIER3D}/metrics_by_fold.parquet",
+        "predictions": f"{paths.CLASSIFIER3D}/predictions.parquet",
+        "curves": f"{paths.CLASSIFIER3D}/curves.png",
+        "heights": paths.HEIGHTS,
+        "keypoints": f"{paths.KEYPOINTS}/table.parquet",
+        "cases": paths.CASES,
+        "dissection": f"{paths.DISSECTION}/top_units.parquet",
         "explained": explained_cases(wildcards),
         "overlays": case_overlay_tables(wildcards),
-        "prototypes": f"{RESULTS}/prototypes/tables.parquet",
+        "prototypes": f"{PROTO}/tables.parquet",
         "prototype_maps": proto_fold_files("similarity.npz", [PROTO_MAIN]),
-        "reader_kit": f"{RESULTS}/prototypes/reader_kit",
+        "reader_kit": f"{PROTO}/reader_kit",
         "counterfactual": f"{CF}/table1.parquet",
         "counterfactual_maps": cf_fold_files("maps.npz"),
         "benchmark": f"{BENCH}/summary.parquet",
@@ -248,24 +247,24 @@ def report_inputs(wildcards):
 
 def final_outputs():
     return [
-        f"{DATA}/patches.parquet",
-        f"{DATA}/exclusions.parquet",
-        f"{DATA}/folds.parquet",
-        f"{RESULTS}/classifier3d/table1.parquet",
-        f"{RESULTS}/morphometry/heights.parquet",
-        f"{RESULTS}/dissection/top_units.parquet",
-        f"{RESULTS}/morphometry/keypoints/table.parquet",
-        f"{RESULTS}/prototypes/tables.parquet",
-        f"{RESULTS}/prototypes/reader_kit",
+        paths.PATCHES,
+        paths.EXCLUSIONS,
+        paths.FOLDS,
+        f"{paths.CLASSIFIER3D}/table1.parquet",
+        paths.HEIGHTS,
+        f"{paths.DISSECTION}/top_units.parquet",
+        f"{paths.KEYPOINTS}/table.parquet",
+        f"{PROTO}/tables.parquet",
+        f"{PROTO}/reader_kit",
         f"{CF}/table1.parquet",
         f"{BENCH}/explanations.parquet",
         f"{BENCH}/summary.parquet",
         f"{RESULTS}/report/index.html",
-    ] + ([f"{RESULTS}/prototypes/reader_scores.parquet"] if config["prototypes"]["reader_forms"] else [])
+    ] + ([f"{PROTO}/reader_scores.parquet"] if config["prototypes"]["reader_forms"] else [])
 
 
 # Predict (rules/predict.smk): a trained run's models on this run's dataset
-PRED = f"{RESULTS}/predict"
+PRED = paths.PREDICT
 PREDICT_ARM = config["predict"]["prototype_arm"] or config["prototypes"]["main_arm"]
 
 
@@ -296,7 +295,7 @@ def explain_fold() -> int:
 
 
 def predict_fold_inputs(wildcards):
-    inputs = {"patches": f"{DATA}/patches.parquet", "heights": f"{RESULTS}/morphometry/heights.parquet"}
+    inputs = {"patches": paths.PATCHES, "heights": paths.HEIGHTS}
     models = trained_run().fold(int(wildcards.fold))
     inputs.update({k: v for k, v in models.files().items() if k not in ("thresholds", "unit_ranking", "responses")})
     if models.prototypes is not None:
@@ -311,7 +310,7 @@ def predict_fold_files(name):
 
 def predict_subject_inputs(wildcards):
     fold = explain_fold()
-    inputs = {"patches": f"{DATA}/patches.parquet", "manifest": f"{DATA}/manifest.parquet",
+    inputs = {"patches": paths.PATCHES, "manifest": paths.MANIFEST,
               "similarity": f"{PRED}/prototypes/{PREDICT_ARM}/fold{fold}/similarity.npz",
               "top3": f"{PRED}/prototypes/{PREDICT_ARM}/fold{fold}/top3.parquet",
               "counterfactual": f"{PRED}/counterfactual/fold{fold}/maps.npz"}

@@ -8,8 +8,8 @@ localrules:
 
 rule train_inpainter:
     input:
-        patches=f"{DATA}/patches.parquet",
-        folds=f"{DATA}/folds.parquet",
+        patches=paths.PATCHES,
+        folds=paths.FOLDS,
         classifier=cf_classifier,
     output:
         model=f"{CF_FOLD}/inpainter.pt",
@@ -35,8 +35,8 @@ rule train_inpainter:
 
 rule evaluate_inpainter:
     input:
-        patches=f"{DATA}/patches.parquet",
-        folds=f"{DATA}/folds.parquet",
+        patches=paths.PATCHES,
+        folds=paths.FOLDS,
         classifier=cf_classifier,
         inpainter=f"{CF_FOLD}/inpainter.pt",
     output:
@@ -61,8 +61,8 @@ rule evaluate_inpainter:
 
 rule train_attribution:
     input:
-        patches=f"{DATA}/patches.parquet",
-        folds=f"{DATA}/folds.parquet",
+        patches=paths.PATCHES,
+        folds=paths.FOLDS,
         classifier=cf_classifier,
         inpainter=f"{CF_FOLD}/inpainter.pt",
     output:
@@ -89,8 +89,8 @@ rule train_attribution:
 
 rule evaluate_attribution:
     input:
-        patches=f"{DATA}/patches.parquet",
-        folds=f"{DATA}/folds.parquet",
+        patches=paths.PATCHES,
+        folds=paths.FOLDS,
         classifier=cf_classifier,
         inpainter=f"{CF_FOLD}/inpainter.pt",
         model=f"{CF_FOLD}/attribution.pt",

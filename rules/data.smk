@@ -58,8 +58,8 @@ checkpoint ingest:
     input:
         ingest_inputs,
     output:
-        manifest=f"{DATA}/manifest.parquet",
-        excluded=f"{DATA}/excluded.parquet",
+        manifest=paths.MANIFEST,
+        excluded=paths.EXCLUDED,
     params:
         root=dataset_root(),
         dataset=lookup(within=config, dpath="dataset"),
@@ -78,7 +78,7 @@ checkpoint ingest:
 
 rule reformat_subject:
     input:
-        manifest=f"{DATA}/manifest.parquet",
+        manifest=paths.MANIFEST,
     output:
         folder=directory(f"{DATA}/reformat/sub-{{subject}}/patches"),
         index=f"{DATA}/reformat/sub-{{subject}}/index.parquet",
@@ -102,10 +102,10 @@ rule reformat_subject:
 rule collect_patches:
     input:
         indexes=reformat_indexes,
-        excluded=f"{DATA}/excluded.parquet",
+        excluded=paths.EXCLUDED,
     output:
-        patches=f"{DATA}/patches.parquet",
-        exclusions=f"{DATA}/exclusions.parquet",
+        patches=paths.PATCHES,
+        exclusions=paths.EXCLUSIONS,
     log:
         "logs/collect_patches.log",
     threads: 1
@@ -120,9 +120,9 @@ rule collect_patches:
 
 rule split_folds:
     input:
-        patches=f"{DATA}/patches.parquet",
+        patches=paths.PATCHES,
     output:
-        folds=f"{DATA}/folds.parquet",
+        folds=paths.FOLDS,
     params:
         folds=lookup(within=config, dpath="folds"),
     log:

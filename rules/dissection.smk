@@ -1,7 +1,7 @@
 # Network dissection of the 3D classifier (Engstler et al. 2022, sections 2.2-2.3): unit thresholds,
 # rankings, concept labels and exports per fold; the single-inference view per selected case.
 
-DIS = f"{RESULTS}/dissection"
+DIS = paths.DISSECTION
 
 
 wildcard_constraints:
@@ -17,7 +17,7 @@ checkpoint select_cases:
     input:
         predictions=f"{CLS}/predictions.parquet",
     output:
-        cases=f"{RESULTS}/cases.parquet",
+        cases=paths.CASES,
     params:
         cases=lookup(within=config, dpath="cases"),
     log:
@@ -34,8 +34,8 @@ checkpoint select_cases:
 
 rule dissect:
     input:
-        patches=f"{DATA}/patches.parquet",
-        folds=f"{DATA}/folds.parquet",
+        patches=paths.PATCHES,
+        folds=paths.FOLDS,
         model=f"{CLS}/fold{{fold}}/model.pt",
     output:
         thresholds=f"{DIS}/fold{{fold}}/thresholds.parquet",
@@ -65,18 +65,18 @@ rule dissect:
 
 rule explain_concepts:
     input:
-        manifest=f"{DATA}/manifest.parquet",
-        patches=f"{DATA}/patches.parquet",
+        manifest=paths.MANIFEST,
+        patches=paths.PATCHES,
         model=f"{CLS}/fold{{fold}}/model.pt",
         thresholds=f"{DIS}/fold{{fold}}/thresholds.parquet",
         ranking=f"{DIS}/fold{{fold}}/unit_ranking.parquet",
         responses=f"{DIS}/fold{{fold}}/responses.parquet",
     output:
-        relevance=f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/relevance.parquet",
-        overlay=f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/units_ct.nii.gz",
-        gradcam=f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/gradcam3d_ct.nii.gz",
+        relevance=f"{paths.CASE_RELEVANCE_DIR}/relevance.parquet",
+        overlay=f"{paths.CASE_RELEVANCE_DIR}/units_ct.nii.gz",
+        gradcam=f"{paths.CASE_RELEVANCE_DIR}/gradcam3d_ct.nii.gz",
         figure=report(
-            f"{DIS}/fold{{fold}}/cases/sub-{{subject}}_vert-{{label}}/concepts.png",
+            f"{paths.CASE_RELEVANCE_DIR}/concepts.png",
             caption="../workflow/report/case_concepts.rst",
             category="Network dissection",
             subcategory="Cases",

@@ -1,7 +1,7 @@
 # Genant morphometry on CT (XVFA adapted): six-point heights measured on the body masks, then a
 # keypoint regressor with RLE and a differentiable GSQ classifier per fold and ablation arm.
 
-KPT = f"{RESULTS}/morphometry/keypoints"
+KPT = paths.KEYPOINTS
 KEYPOINT_ARMS = list(config["keypoints"]["arms"])
 
 
@@ -16,10 +16,10 @@ localrules:
 
 rule measure_morphometry:
     input:
-        patches=f"{DATA}/patches.parquet",
+        patches=paths.PATCHES,
         splines=reformat_splines,
     output:
-        heights=f"{RESULTS}/morphometry/heights.parquet",
+        heights=paths.HEIGHTS,
     params:
         reformat=lookup(within=config, dpath="reformat"),
     log:
@@ -36,9 +36,9 @@ rule measure_morphometry:
 
 rule train_keypoints:
     input:
-        heights=f"{RESULTS}/morphometry/heights.parquet",
-        patches=f"{DATA}/patches.parquet",
-        folds=f"{DATA}/folds.parquet",
+        heights=paths.HEIGHTS,
+        patches=paths.PATCHES,
+        folds=paths.FOLDS,
     output:
         model=f"{KPT}/{{arm}}/fold{{fold}}/model.pt",
         history=f"{KPT}/{{arm}}/fold{{fold}}/history.parquet",
@@ -62,9 +62,9 @@ rule train_keypoints:
 
 rule evaluate_keypoints:
     input:
-        heights=f"{RESULTS}/morphometry/heights.parquet",
-        patches=f"{DATA}/patches.parquet",
-        folds=f"{DATA}/folds.parquet",
+        heights=paths.HEIGHTS,
+        patches=paths.PATCHES,
+        folds=paths.FOLDS,
         model=f"{KPT}/{{arm}}/fold{{fold}}/model.pt",
     output:
         predictions=f"{KPT}/{{arm}}/fold{{fold}}/predictions.parquet",

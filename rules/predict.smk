@@ -58,8 +58,8 @@ rule predict_subject:
 
 rule predict_summary:
     input:
-        patches=f"{DATA}/patches.parquet",
-        heights=f"{RESULTS}/morphometry/heights.parquet",
+        patches=paths.PATCHES,
+        heights=paths.HEIGHTS,
         classifier3d=lambda wildcards: predict_fold_files("classifier3d/fold{fold}/predictions.parquet"),
         grades=lambda wildcards: predict_fold_files(f"prototypes/{PREDICT_ARM}/fold{{fold}}/predictions.parquet"),
         top3=lambda wildcards: f"{PRED}/prototypes/{PREDICT_ARM}/fold{explain_fold()}/top3.parquet",
@@ -98,10 +98,10 @@ rule predict_report:
         similarity=lambda wildcards: f"{PRED}/prototypes/{PREDICT_ARM}/fold{explain_fold()}/similarity.npz",
         counterfactual=lambda wildcards: f"{PRED}/counterfactual/fold{explain_fold()}/maps.npz",
         cases=predict_case_dirs,
-        manifest=f"{DATA}/manifest.parquet",
-        exclusions=f"{DATA}/exclusions.parquet",
-        patches=f"{DATA}/patches.parquet",
-        heights=f"{RESULTS}/morphometry/heights.parquet",
+        manifest=paths.MANIFEST,
+        exclusions=paths.EXCLUSIONS,
+        patches=paths.PATCHES,
+        heights=paths.HEIGHTS,
     output:
         index=f"{PRED}/report/index.html",
         cases=directory(f"{PRED}/report/cases"),

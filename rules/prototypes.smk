@@ -8,8 +8,8 @@ localrules:
 
 rule train_prototypes:
     input:
-        patches=f"{DATA}/patches.parquet",
-        folds=f"{DATA}/folds.parquet",
+        patches=paths.PATCHES,
+        folds=paths.FOLDS,
         init=proto_init_model,
     output:
         model=f"{PROTO_FOLD}/model.pt",
@@ -34,8 +34,8 @@ rule train_prototypes:
 
 rule evaluate_prototypes:
     input:
-        patches=f"{DATA}/patches.parquet",
-        folds=f"{DATA}/folds.parquet",
+        patches=paths.PATCHES,
+        folds=paths.FOLDS,
         model=f"{PROTO_FOLD}/model.pt",
     output:
         predictions=f"{PROTO_FOLD}/predictions.parquet",
@@ -103,7 +103,7 @@ rule summarise_prototypes:
 
 rule reader_kit:
     input:
-        patches=f"{DATA}/patches.parquet",
+        patches=paths.PATCHES,
         metrics=proto_fold_files("metrics.parquet", [PROTO_MAIN]),
         top=proto_fold_files("top3.parquet", [PROTO_MAIN]),
         maps=proto_fold_files("similarity.npz", [PROTO_MAIN]),

@@ -9,7 +9,7 @@ rule case_overlays:
     input:
         unpack(case_overlay_inputs),
     output:
-        index=f"{RESULTS}/cases/fold{{fold}}/sub-{{subject}}_vert-{{label}}/overlays.parquet",
+        index=f"{paths.CASE_DIR}/overlays.parquet",
     log:
         "logs/case_overlays/fold{fold}_sub-{subject}_vert-{label}.log",
     threads: 1

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from spinexai import paths
 from spinexai.benchmark.fold import BenchmarkParams
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.fracture3d.classifier import ClassifierParams
@@ -95,13 +96,14 @@ class Report:
 
     def overlay_dir(self, case) -> Path:
         """Where the case's maps on the CT grid are (rule case_overlays)."""
-        return self.inputs.results / "cases" / f"fold{case.fold}" / case_id(case.subject, case.label)
+        return paths.under(self.inputs.results, paths.CASE_DIR, fold=case.fold, subject=case.subject, label=case.label)
 
     def relevance_dir(self, case) -> Path | None:
         """Where the case's dissection (relevance table, figure, 3D map) is (rule explain_concepts)."""
         if self.inputs.dissection is None:
             return None
-        return self.inputs.dissection / f"fold{case.fold}" / "cases" / case_id(case.subject, case.label)
+        return paths.under(self.inputs.dissection.parent, paths.CASE_RELEVANCE_DIR, fold=case.fold, subject=case.subject,
+                           label=case.label)
 
     def case_verdict(self, case, row: pd.Series) -> str:
         threshold = self.classifier3d.threshold
