@@ -35,6 +35,7 @@ class ProtoParams(Classifier2dParams):
     lr_last_layer: float = 1e-4
     lr_baseline: float = 1e-3
     baseline_epochs: int = 100
+    baseline_schedule: str = "constant"   # the baseline's learning rate: constant, or cosine to 0 over its epochs
     patience: int = 30
     noise_std: float = 0.02
     contrast: float = 0.1

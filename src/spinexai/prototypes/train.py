@@ -12,6 +12,7 @@ always projected, so every prototype is a real image patch).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -121,7 +122,7 @@ class FoldTrainer:
         return batches
 
     def _stage(self, index: int, name: str, epochs: int, optimizer_groups: list[dict], loss_fn,
-               keep_best: bool = False, patience: int | None = None) -> float:
+               keep_best: bool = False, patience: int | None = None, schedule: str = "constant") -> float:
         """Run (or resume, or skip when done) one stage; returns its final validation class-average F1."""
         state = finished_stage(self.state_dir / name, self.device)
         if state is not None:
@@ -131,8 +132,12 @@ class FoldTrainer:
                      len(state["history"].get("epoch", [])), self.state_dir / name)
             return float(state["class_f1"])
         optimizer = torch.optim.Adam(optimizer_groups)
+        scheduler = None
+        if schedule == "cosine":
+            steps = epochs * math.ceil(len(self.train.y) / self.params.batch_size)
+            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
         engine = Engine(self.model, optimizer, EngineConfig(epochs, patience or epochs + 1, self.params.seed + 1000 * self.fold + index,
-                                                             "class_f1", "max"), self.state_dir / name, self.device)
+                                                             "class_f1", "max"), self.state_dir / name, self.device, scheduler)
         history = pd.DataFrame(engine.fit(self._batches(self.train), loss_fn, self.evaluate)).assign(stage=name)
         if keep_best and engine.best_state is not None:
             self.model.load_state_dict(engine.best_state)
@@ -148,7 +153,7 @@ class FoldTrainer:
         groups = [{"params": _trainable(model, [model]), "lr": p.lr_baseline}]
         self._stage(0, "baseline", p.baseline_epochs, groups,
                     lambda net, batch: weighted_cross_entropy(net(batch[0]), batch[1], self.weights), keep_best=True,
-                    patience=p.patience)
+                    patience=p.patience, schedule=p.baseline_schedule)
         return model.state_dict()
 
     def fit_prototypes(self) -> tuple[dict[str, torch.Tensor], pd.DataFrame]:
