@@ -1,5 +1,6 @@
 """Probe one fold of one 2D arm (baseline or prototype) with config overrides on a run's data stage:
-test/val class-average F1 and where its explanations peak (true fracture region, vertebral body).
+test/val class-average F1, the AUC of p(fracture) = p(G2) + p(G3), and where its explanations peak
+(true fracture region, vertebral body).
 
     python bench/probe_2d.py RUN_DIR ARM FOLD '{"blocks": 4, "window": 3}' [INIT_MODEL] [OUT_MODEL]
 
@@ -14,6 +15,7 @@ import time
 
 import torch
 import yaml
+from sklearn.metrics import roc_auc_score
 
 from spinexai.data.images2d import graded_rows
 from spinexai.io.tables import FOLDS, PATCHES, read_table
@@ -45,3 +47,9 @@ print(loc.groupby(['split', 'method'])[['hit', 'in_body']].mean().to_string())
 print('peak rows/cols', loc[loc.split == 'test'].groupby('method')[['peak_row', 'peak_col']].describe().round(0).to_string())
 if len(ev.projection):
     print(ev.projection.to_string())
+pred = ev.predictions
+for split in ('val', 'test'):
+    part = pred[pred.split == split]
+    p = part[[f'p_grade{g}' for g in params.grades if g > 0]].sum(axis=1)
+    if part.grade.nunique() > 1:
+        print(split, 'AUC p(G2+G3) vs grade >= 2:', round(roc_auc_score(part.grade >= 2, p), 3), 'n', len(part))

@@ -55,6 +55,7 @@ class KeypointParams(ConfigSection):
     width: int = 16
     epochs: int = 200
     patience: int = 30
+    monitor: str = "loss"                 # validation value that keeps the best epoch: loss, or point_error_mm
     batch_size: int = 64
     lr: float = 1e-3
     temperature: float = 0.02
@@ -268,7 +269,7 @@ def train_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm:
     with torch.no_grad():  # start every prediction at the mean training keypoints
         model.out.bias[:12] = train.target.mean(0).flatten()
     optimizer = torch.optim.Adam(model.parameters(), lr=params.lr)
-    engine = Engine(model, optimizer, EngineConfig(params.epochs, params.patience, params.seed + fold, "loss", "min"),
+    engine = Engine(model, optimizer, EngineConfig(params.epochs, params.patience, params.seed + fold, params.monitor, "min"),
                     state_dir, device)
 
     # Keypoints alone first: the classification terms can move points freely while the learnt scale is

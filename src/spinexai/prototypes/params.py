@@ -36,6 +36,7 @@ class ProtoParams(Classifier2dParams):
     lr_baseline: float = 1e-3
     baseline_epochs: int = 100
     baseline_schedule: str = "constant"   # the baseline's learning rate: constant, or cosine to 0 over its epochs
+    precise_bn: bool = False              # BatchNorm statistics recomputed on the training images before each evaluation
     patience: int = 30
     noise_std: float = 0.02
     contrast: float = 0.1

@@ -38,6 +38,7 @@ from spinexai.prototypes.network import PrototypeNet, build_model, logits_of
 from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.projection import push_prototypes
 from spinexai.train import Engine, EngineConfig, pick_device
+from spinexai.train.batchnorm import recalibrate_batchnorm
 from spinexai.train.inference import batched
 from spinexai.train.saving import finished_stage, load_state, save_stage
 from spinexai.train.weights import class_weights
@@ -105,6 +106,8 @@ class FoldTrainer:
         self.history: list[pd.DataFrame] = []
 
     def evaluate(self, model: nn.Module) -> dict[str, float]:
+        if self.params.precise_bn:  # before the engine keeps a best state, so saved models carry these statistics
+            recalibrate_batchnorm(model, self.train.x, self.params.batch_size)
         if not len(self.val.y):
             return {"class_f1": float("nan")}
         p = predict(model, self.val.x, self.params.batch_size)
