@@ -57,7 +57,7 @@ class ProtoParams(Classifier2dParams):
         if arm not in self.arms:
             raise InputError("config", "prototypes.arms", f"no arm '{arm}' (have {sorted(self.arms)})")
         overrides = dict(self.arms[arm] or {})
-        known = {"model", "per_class", "diversity", "class_weighting", "cluster", "separation", "window"}
+        known = {"model", "per_class", "diversity", "class_weighting", "cluster", "separation", "window", "precise_bn"}
         unknown = sorted(set(overrides) - known)
         if unknown:
             raise InputError("config", f"prototypes.arms.{arm}.{unknown[0]}", f"not an arm setting (use {sorted(known)})")
