@@ -104,11 +104,17 @@ def gradcam_maps(score, x: torch.Tensor, batch_size: int, method: str = "gradcam
     return batched(lambda xb: cam(xb.requires_grad_(True), class_idx=1)[:, 0].detach(), x, batch_size)
 
 
-def cam_family_arrays(score, x: torch.Tensor, batch_size: int, prefix: str) -> dict[str, np.ndarray]:
-    """Grad-CAM++ and XGradCAM of the explained classifier as float16 arrays ``<prefix>_gradcam_pp`` and
-    ``<prefix>_xgradcam``: the case pages show them on the CT beside Grad-CAM."""
-    return {f"{prefix}_{key}": gradcam_maps(score, x, batch_size, method).cpu().numpy().astype(np.float16)
-            for key, method in (("gradcam_pp", "gradcam++"), ("xgradcam", "xgradcam"))}
+def classifier_map_arrays(score, x: torch.Tensor, batch_size: int, prefix: str, gradcam: torch.Tensor | None = None,
+                          saliency: torch.Tensor | None = None) -> dict[str, np.ndarray]:
+    """The explained classifier's maps as ``maps.npz`` keeps them, float16 ``<prefix>_<name>``: Grad-CAM,
+    Grad-CAM++, XGradCAM and saliency scaled to its maximum (the case pages put them on the CT).
+    ``gradcam`` and ``saliency``: maps already made for these inputs, reused."""
+    gradcam = gradcam_maps(score, x, batch_size) if gradcam is None else gradcam
+    saliency = saliency_maps(score, x, batch_size) if saliency is None else saliency
+    maps = {"gradcam": gradcam, "gradcam_pp": gradcam_maps(score, x, batch_size, "gradcam++"),
+            "xgradcam": gradcam_maps(score, x, batch_size, "xgradcam"),
+            "saliency": saliency / saliency.flatten(1).amax(1).clamp_min(1e-12).view(-1, 1, 1)}
+    return {f"{prefix}_{name}": m.cpu().numpy().astype(np.float16) for name, m in maps.items()}
 
 
 def saliency_maps(score, x: torch.Tensor, batch_size: int) -> torch.Tensor:

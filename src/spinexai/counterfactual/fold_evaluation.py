@@ -16,7 +16,7 @@ from spinexai.counterfactual.evaluate import (
     AttributionEvaluation,
     DomainTest,
     binary_maps,
-    cam_family_arrays,
+    classifier_map_arrays,
     domain_test,
     gradcam_maps,
     is_fractured,
@@ -99,13 +99,10 @@ def evaluate_attribution_fold(fold: CounterfactualFold, inpainter_path: str | Pa
             timing = timing_table(model, fold.score, inpaint, data.x, cf, device, batch).assign(split=split)
         arrays.update({f"{split}_subject": rows["subject"].to_numpy(str), f"{split}_label": rows["label"].to_numpy(),
                        f"{split}_map": maps["ours"].cpu().numpy().astype(np.float16),
-                       f"{split}_gradcam": maps["gradcam"].cpu().numpy().astype(np.float16),
-                       f"{split}_saliency": (maps["saliency"] / maps["saliency"].flatten(1).amax(1).clamp_min(1e-12)
-                                             .view(-1, 1, 1)).cpu().numpy().astype(np.float16),
                        f"{split}_image": data.x[:, 0].float().cpu().numpy().astype(np.float16),
                        f"{split}_counterfactual": cf_x[:, 0].cpu().numpy().astype(np.float16),
                        f"{split}_target": target, f"{split}_p_original": p0, f"{split}_p_counterfactual": p1,
-                       **cam_family_arrays(fold.score, data.x, batch, split)})
+                       **classifier_map_arrays(fold.score, data.x, batch, split, maps["gradcam"], maps["saliency"])})
     tables = [localisation, sanity, effects]
     localisation, sanity, effects = (pd.concat(t, ignore_index=True).assign(fold=fold.fold) if t else pd.DataFrame()
                                      for t in tables)

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -56,8 +58,6 @@ def write_atomic(path: str | os.PathLike, writer: Callable[[Path], None]) -> Non
 
 def write_npz(path: str | os.PathLike, arrays: dict) -> None:
     """Save named arrays as a compressed ``.npz`` atomically."""
-    import numpy as np
-
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(handle, **arrays)
 

@@ -15,7 +15,7 @@ import torch
 
 from spinexai.counterfactual.attribution import counterfactual as counterfactual_image
 from spinexai.counterfactual.attribution import p_fracture
-from spinexai.counterfactual.evaluate import cam_family_arrays, gradcam_maps, our_maps, saliency_maps
+from spinexai.counterfactual.evaluate import classifier_map_arrays, our_maps
 from spinexai.counterfactual.models import build_attribution, build_inpainter, fracture_score, inpaint_fn, load_classifier
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.images2d import image_set
@@ -113,18 +113,14 @@ def counterfactual(rows: pd.DataFrame, models: FoldModels, table: str, device: t
     batch = cf.attribution_batch_size
     maps = our_maps(model, data.x, batch)
     cf_x = counterfactual_image(data.x, (maps > cf.threshold).float()[:, None], inpaint)
-    saliency = saliency_maps(score, data.x, batch)
     return {f"{SPLIT}_map": maps.cpu().numpy().astype(np.float16),
             f"{SPLIT}_image": data.x[:, 0].float().cpu().numpy().astype(np.float16),
             f"{SPLIT}_counterfactual": cf_x[:, 0].cpu().numpy().astype(np.float16),
             f"{SPLIT}_target": fracture_regions(rows, data.x.shape[-1]),
             f"{SPLIT}_p_original": p_fracture(score, data.x).cpu().numpy(),
             f"{SPLIT}_p_counterfactual": p_fracture(score, cf_x).cpu().numpy(),
-            f"{SPLIT}_gradcam": gradcam_maps(score, data.x, batch).cpu().numpy().astype(np.float16),
-            f"{SPLIT}_saliency": (saliency / saliency.flatten(1).amax(1).clamp_min(1e-12)[:, None, None])
-            .cpu().numpy().astype(np.float16),
             f"{SPLIT}_subject": rows["subject"].to_numpy(str), f"{SPLIT}_label": rows["label"].to_numpy(np.int64),
-            **cam_family_arrays(score, data.x, batch, SPLIT)}
+            **classifier_map_arrays(score, data.x, batch, SPLIT)}
 
 
 def score_fold(patches: pd.DataFrame, heights: pd.DataFrame | None, models: FoldModels, table: str | Path,

@@ -43,6 +43,11 @@ from spinexai.report.viewer import copy_vendor
 log = logging.getLogger(__name__)
 
 
+def _section(params: type, key: str) -> cached_property:
+    """A report attribute: the config's ``key`` section read through its params dataclass, once."""
+    return cached_property(lambda self: params.from_dict(self.cfg.get(key)))
+
+
 class Report:
     """Builds the pages; ``out`` is results/report. Subclasses (the predict report) change where a
     case's files are and how its verdict reads through the hooks below."""
@@ -57,25 +62,11 @@ class Report:
 
     # -- each stage's settings, through its params dataclass (the defaults live there, not here) -----------
 
-    @cached_property
-    def classifier3d(self) -> ClassifierParams:
-        return ClassifierParams.from_dict(self.cfg.get("classifier3d"))
-
-    @cached_property
-    def dissection(self) -> DissectionParams:
-        return DissectionParams.from_dict(self.cfg.get("dissection"))
-
-    @cached_property
-    def prototypes(self) -> ProtoParams:
-        return ProtoParams.from_dict(self.cfg.get("prototypes"))
-
-    @cached_property
-    def benchmark(self) -> BenchmarkParams:
-        return BenchmarkParams.from_dict(self.cfg.get("benchmark"))
-
-    @cached_property
-    def counterfactual(self) -> CounterfactualParams:
-        return CounterfactualParams.from_dict(self.cfg.get("counterfactual"))
+    classifier3d = _section(ClassifierParams, "classifier3d")
+    dissection = _section(DissectionParams, "dissection")
+    prototypes = _section(ProtoParams, "prototypes")
+    benchmark = _section(BenchmarkParams, "benchmark")
+    counterfactual = _section(CounterfactualParams, "counterfactual")
 
     def rel(self, path: Path | str, page_dir: Path) -> str:
         return Path(os.path.relpath(Path(path).resolve(), page_dir.resolve())).as_posix()
