@@ -16,6 +16,16 @@ def test_vgg_latent_grid_is_seven_by_seven(size, pools):
     assert len(before) == len(after) == 5 and after[-1].shape[-1] == 7
 
 
+def test_vgg_taps_of_the_first_stages_equal_the_full_pass():
+    net = VGG11Features(2, 4, batch_norm=True, pools=4, blocks=4).eval()
+    x = torch.rand(2, 2, 112, 112)
+    with torch.no_grad():
+        full, part = net.taps(x), net.taps(x, 3)
+    assert len(part[1]) == 3
+    for a, b in zip(full[1][:3], part[1], strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
 def test_vgg_layer_indices_stay_torchvisions():
     assert list(VGG11Features(3, 8, pools=3).state_dict()) == list(VGG11Features(3, 8, pools=5).state_dict())
     VGG11Features(3, 8, pools=3).load_state_dict(VGG11Features(3, 8, pools=5).state_dict())

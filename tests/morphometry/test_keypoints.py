@@ -66,3 +66,29 @@ def test_youden_operating_point():
     assert m["auc"] == pytest.approx(11 / 12)
     assert m["threshold"] == pytest.approx(0.5) and m["sensitivity"] == 1.0 and m["specificity"] == 0.75
     assert m["f1"] == pytest.approx(2 * 0.75 * 1 / 1.75)
+
+
+class _Peaks(torch.nn.Module):
+    """Heatmap logits with one sharp peak per point at fixed cells."""
+
+    def __init__(self, cells):
+        super().__init__()
+        self.cells = cells
+
+    def forward(self, features):
+        heat = torch.full((len(features), 6, *features.shape[-2:]), -50.0)
+        for k, (r, c) in enumerate(self.cells):
+            heat[:, k, r, c] = 50.0
+        return heat
+
+
+def test_soft_argmax_reads_the_peak_cells_centre_in_the_targets_coordinates():
+    net = KeypointNet(width=2, flow_layers=2, head="soft_argmax").eval()
+    cells = [(0, 0), (1, 2), (3, 3), (2, 0), (0, 3), (3, 1)]
+    net.heatmaps = _Peaks(cells)
+    with torch.no_grad():
+        mu = net(torch.rand(2, 2, 32, 32))["mu"]   # 32 px through three pools: a 4 x 4 grid of 8 px cells
+    # a cell's centre pixel 8 r + 3.5 in (2 i + 1) / size - 1, the normalised_targets convention
+    expected = torch.tensor([[(2 * (8 * r + 3.5) + 1) / 32 - 1, (2 * (8 * c + 3.5) + 1) / 32 - 1] for r, c in cells])
+    torch.testing.assert_close(mu, expected.expand(2, 6, 2))
+

@@ -20,12 +20,12 @@ def _problem():
     return x, y
 
 
-def _run(state_dir, epochs=6, kill_at=None, patience=100, cyclic=False):
+def _run(state_dir, epochs=6, kill_at=None, patience=100, cyclic=False, select_from=0):
     torch.manual_seed(123)
     model = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.ReLU(), torch.nn.Dropout(0.2), torch.nn.Linear(8, 1))
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     scheduler = torch.optim.lr_scheduler.CyclicLR(opt, 1e-4, 1e-2, step_size_up=3, cycle_momentum=False) if cyclic else None
-    engine = Engine(model, opt, EngineConfig(epochs, patience, seed=7, monitor="acc"), state_dir, torch.device("cpu"),
+    engine = Engine(model, opt, EngineConfig(epochs, patience, seed=7, monitor="acc", select_from=select_from), state_dir, torch.device("cpu"),
                     scheduler)
     x, y = _problem()
     steps = {"n": 0}
@@ -90,6 +90,14 @@ def test_early_stopping_and_best_state(tmp_path):
     assert len(history) < 50
     assert history[-1]["epoch"] - engine.best_epoch == 2
     assert engine.best_state is not None
+
+
+def test_warm_up_epochs_are_never_the_best_nor_count_towards_patience(tmp_path):
+    engine, history = _run(tmp_path / "a", epochs=50, patience=2, select_from=10)
+    assert engine.best_epoch >= 10
+    assert not any(h["best"] for h in history[:10])
+    assert len(history) >= 13  # patience starts counting at epoch 10
+    assert history[-1]["epoch"] - engine.best_epoch == 2
 
 
 def test_checkpoint_loads_with_weights_only(tmp_path):

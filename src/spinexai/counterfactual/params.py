@@ -23,6 +23,7 @@ class CounterfactualParams(ConfigSection):
     lr_phase2: float = 5e-5
     inpainter_batch_size: int = 32
     blob_fraction: float = 0.5             # share of training masks that are blobs (the rest are strokes)
+    inpainter_flip: bool = False           # mirror training images superior-inferior at random (not in the papers)
     loss_weights: dict = field(default_factory=lambda: {"valid": 1.0, "hole": 6.0, "perceptual": 0.05,
                                                         "style": 120.0, "tv": 0.1})
     # attribution network
@@ -54,7 +55,7 @@ class CounterfactualParams(ConfigSection):
 
 _COMMON = ("classifier_arm", "seed", "device")
 _INPAINTER = ("inpainter_depth", "inpainter_width", "phase1_epochs", "phase2_epochs", "lr_phase1", "lr_phase2",
-              "inpainter_batch_size", "blob_fraction", "loss_weights")
+              "inpainter_batch_size", "blob_fraction", "inpainter_flip", "loss_weights")
 _ATTRIBUTION = ("levels", "threshold", "max_area", "objective_weights", "tv_sigma", "term_scale", "bounding",
                 "optimizer", "lr_min", "lr_max", "cycle_epochs", "attribution_epochs", "patience",
                 "attribution_batch_size")

@@ -50,11 +50,17 @@ def run_stage(model: torch.nn.Module, state_dir: Path, device: torch.device, opt
     return history
 
 
-def _batch_iter(data: ImageSet, batch_size: int, device: torch.device) -> Callable:
+def _batch_iter(data: ImageSet, batch_size: int, device: torch.device, flip: bool = False) -> Callable:
+    """Shuffled batches; ``flip``: each image mirrored superior-inferior (the reformation's rows) with
+    probability 1/2, a vertebra's near-symmetry that doubles the healthy images an inpainter learns from."""
     def batches(epoch: int, generator: torch.Generator):
         order = torch.randperm(len(data.x), generator=generator, device=device)
         for start in range(0, len(order), batch_size):
-            yield data.x[order[start:start + batch_size]].float(), generator
+            x = data.x[order[start:start + batch_size]].float()
+            if flip:
+                mirror = torch.rand(len(x), generator=generator, device=device) < 0.5
+                x = torch.where(mirror[:, None, None, None], x.flip(-2), x)
+            yield x, generator
     return batches
 
 
@@ -63,7 +69,7 @@ def feature_fn(backbone, heat: torch.Tensor, channels: int, levels: int = 3):
     (the perceptual and style features: Liu et al. use VGG-16's pool1-3)."""
     def features(image: torch.Tensor) -> list[torch.Tensor]:
         x = torch.cat([image.expand(-1, channels - 1, *image.shape[2:]), heat], 1)
-        return backbone.taps(x)[1][:levels]
+        return backbone.taps(x, levels)[1]
     return features
 
 
@@ -124,7 +130,7 @@ class CounterfactualFold:
                 errors.append(((out - x[:, :1]).abs() * holes).sum() / holes.sum().clamp_min(1))
             return {"hole_l1": float(torch.stack(errors).mean())}
 
-        batches = _batch_iter(train, cf.inpainter_batch_size, device)
+        batches = _batch_iter(train, cf.inpainter_batch_size, device, cf.inpainter_flip)
         history = []
         for phase, (epochs, lr) in enumerate(((cf.phase1_epochs, cf.lr_phase1), (cf.phase2_epochs, cf.lr_phase2))):
             model.freeze_encoder_bn = phase == 1

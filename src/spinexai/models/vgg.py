@@ -76,15 +76,18 @@ class VGG11Features(nn.Module):
             super().train(False)
         return self
 
-    def taps(self, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        """Activations at every stage: the last ReLU output before each max-pool (or the identity in a
-        dropped pool's place, where the scale stays), and each pool's output."""
+    def taps(self, x: torch.Tensor, stages: int | None = None) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """Activations at every stage (the first ``stages`` only, when given, without running the rest):
+        the last ReLU output before each max-pool (or the identity in a dropped pool's place, where the
+        scale stays), and each pool's output."""
         before, after = [], []
         for layer in self.features:
             if isinstance(layer, (nn.MaxPool2d, nn.Identity)):
                 before.append(x)
                 x = layer(x)
                 after.append(x)
+                if stages is not None and len(after) == stages:
+                    break
             else:
                 x = layer(x)
         return before, after

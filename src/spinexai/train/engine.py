@@ -56,6 +56,7 @@ class EngineConfig:
     mode: str = "max"
     amp: bool = True  # bf16 autocast on CUDA; ignored on the CPU
     max_grad_norm: float | None = None
+    select_from: int = 0  # earlier epochs are neither kept as the best nor counted towards patience (a warm-up)
 
 
 class Engine:
@@ -152,11 +153,12 @@ class Engine:
             with torch.no_grad(), torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=use_amp):
                 metrics = evaluate(self.model)
             value = float(metrics.get(cfg.monitor, float("nan")))
-            improved = self._better(value)
+            eligible = epoch >= cfg.select_from
+            improved = eligible and self._better(value)
             if improved:
                 self.best_value, self.best_epoch, self.bad_epochs = value, epoch, 0
                 self.best_state = copy.deepcopy(self.model.state_dict())
-            else:
+            elif eligible:
                 self.bad_epochs += 1
             row = {"epoch": epoch, "train_loss": total / max(count, 1), **{f"val_{k}": v for k, v in metrics.items()},
                    "best": improved}
