@@ -25,8 +25,8 @@ def _run(state_dir, epochs=6, kill_at=None, patience=100, cyclic=False, select_f
     model = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.ReLU(), torch.nn.Dropout(0.2), torch.nn.Linear(8, 1))
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     scheduler = torch.optim.lr_scheduler.CyclicLR(opt, 1e-4, 1e-2, step_size_up=3, cycle_momentum=False) if cyclic else None
-    engine = Engine(model, opt, EngineConfig(epochs, patience, seed=7, monitor="acc", select_from=select_from), state_dir, torch.device("cpu"),
-                    scheduler)
+    config = EngineConfig(epochs, patience, seed=7, monitor="acc", select_from=select_from)
+    engine = Engine(model, opt, config, state_dir, torch.device("cpu"), scheduler)
     x, y = _problem()
     steps = {"n": 0}
 
