@@ -109,6 +109,7 @@ rule evaluate_attribution:
     params:
         counterfactual=cf_params("evaluate_attribution"),
         classifier=cf_classifier_params,
+        reformat=lookup(within=config, dpath="reformat"),
     log:
         "logs/evaluate_attribution/fold{fold}.log",
     threads: device_threads

@@ -7,6 +7,7 @@ import torch
 from spinexai.counterfactual.figures import gallery
 from spinexai.counterfactual.fold_evaluation import evaluate_attribution_fold
 from spinexai.counterfactual.train import CounterfactualFold
+from spinexai.geometry.reformat import ReformatParams
 from spinexai.io.atomic import write_npz
 from spinexai.io.tables import (
     CF_EFFECTS,
@@ -22,7 +23,8 @@ def main(io):
     torch.set_num_threads(io.threads)
     fold = CounterfactualFold.from_files(io.input.patches, io.input.folds, int(io.wildcards.fold),
                                          io.params.counterfactual, io.params.classifier, io.input.classifier)
-    result = evaluate_attribution_fold(fold, io.input.inpainter, io.input.model)
+    result = evaluate_attribution_fold(fold, io.input.inpainter, io.input.model,
+                                       ReformatParams.from_dict(io.params.reformat))
     for name, schema in (("localisation", CF_LOCALISATION), ("sanity", CF_SANITY), ("timing", CF_TIMING),
                          ("effects", CF_EFFECTS)):
         write_table(getattr(result, name), getattr(io.output, name), schema)

@@ -23,19 +23,10 @@ from spinexai.counterfactual.attribution import AttributionNet, counterfactual, 
 from spinexai.counterfactual.masks import blob_masks
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.images2d import ImageSet
-from spinexai.io.nifti import read_image
 from spinexai.models.vgg import VGG11Features
 from spinexai.train.inference import batched
 
 _KEYS = ["subject", "label", "level", "grade"]
-
-
-def pixel_spacing(rows: pd.DataFrame, size: int) -> float:
-    """mm per input pixel: the reformation's in-plane spacing times its size over the input size."""
-    if not len(rows):
-        return float("nan")
-    image, header = read_image(rows["sag_ct"].iloc[0])
-    return float(header.spacing[0] * image.shape[0] / size)
 
 
 def is_fractured(rows: pd.DataFrame) -> np.ndarray:

@@ -22,7 +22,6 @@ from spinexai.counterfactual.evaluate import (
     is_fractured,
     localisation_table,
     our_maps,
-    pixel_spacing,
     randomised,
     rank_correlation,
     saliency_maps,
@@ -31,6 +30,7 @@ from spinexai.counterfactual.evaluate import (
 from spinexai.counterfactual.models import build_attribution, build_inpainter, inpaint_fn
 from spinexai.counterfactual.train import CounterfactualFold
 from spinexai.data.regions import region_masks
+from spinexai.geometry.reformat import ReformatParams
 from spinexai.train.saving import load_into
 
 SPLITS = ("val", "test")
@@ -49,8 +49,9 @@ def evaluate_inpainter_fold(fold: CounterfactualFold, inpainter_path: str | Path
     return result
 
 
-def evaluate_attribution_fold(fold: CounterfactualFold, inpainter_path: str | Path, model_path: str | Path
-                              ) -> AttributionEvaluation:
+def evaluate_attribution_fold(fold: CounterfactualFold, inpainter_path: str | Path, model_path: str | Path,
+                              reformat: ReformatParams) -> AttributionEvaluation:
+    """``reformat``: the section that made the reformations (their size and spacing give the mm per input pixel)."""
     cf, device = fold.cf, fold.device
     inpaint = inpaint_fn(load_into(build_inpainter(cf), inpainter_path, fold.device))
     model = load_into(build_attribution(fold.classifier, cf), model_path, device)
@@ -66,7 +67,7 @@ def evaluate_attribution_fold(fold: CounterfactualFold, inpainter_path: str | Pa
         rows, size = data.rows, data.x.shape[-1]
         log.info("fold %d, %s: %d vertebrae: maps, localisation, counterfactual effects, sanity check", fold.fold,
                  split, len(rows))
-        spacing = pixel_spacing(rows, size)
+        spacing = reformat.sagittal_pixel_mm(size)
         fracture, body = region_masks(rows, "sag_fracture", size), region_masks(rows, "sag_body", size)
         fractured = is_fractured(rows).astype(bool)
         use_fracture = fracture.reshape(len(rows), -1).any(1)

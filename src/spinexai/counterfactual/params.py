@@ -27,6 +27,7 @@ class CounterfactualParams(ConfigSection):
     loss_weights: dict = field(default_factory=lambda: {"valid": 1.0, "hole": 6.0, "perceptual": 0.05,
                                                         "style": 120.0, "tv": 0.1})
     # attribution network
+    attribution_images: str = "all"        # all, or positive: the vertebrae the classifier calls fractured (p >= theta)
     levels: int = 4                        # classifier scales merged by the upsampling path
     threshold: float = 0.55                # binarisation of the map
     max_area: float = 0.1                  # delta: mean(map) above it is penalised
@@ -56,16 +57,15 @@ class CounterfactualParams(ConfigSection):
 _COMMON = ("classifier_arm", "seed", "device")
 _INPAINTER = ("inpainter_depth", "inpainter_width", "phase1_epochs", "phase2_epochs", "lr_phase1", "lr_phase2",
               "inpainter_batch_size", "blob_fraction", "inpainter_flip", "loss_weights")
-_ATTRIBUTION = ("levels", "threshold", "max_area", "objective_weights", "tv_sigma", "term_scale", "bounding",
-                "optimizer", "lr_min", "lr_max", "cycle_epochs", "attribution_epochs", "patience",
+_ATTRIBUTION = ("attribution_images", "fracture_threshold", "levels", "threshold", "max_area", "objective_weights",
+                "tv_sigma", "term_scale", "bounding", "optimizer", "lr_min", "lr_max", "cycle_epochs", "attribution_epochs", "patience",
                 "attribution_batch_size")
 STAGE_KEYS = {
     "train_inpainter": _COMMON + _INPAINTER,
     "evaluate_inpainter": _COMMON + _INPAINTER + ("repetitions", "fracture_threshold"),
     "train_attribution": _COMMON + _INPAINTER + _ATTRIBUTION,
     "evaluate_attribution": _COMMON + _INPAINTER + _ATTRIBUTION + (
-        "percentiles", "box_iou", "optimisation_steps", "gallery_cases", "timing_repeats", "timing_maps",
-        "fracture_threshold"),
+        "percentiles", "box_iou", "optimisation_steps", "gallery_cases", "timing_repeats", "timing_maps"),
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from spinexai.counterfactual.attribution import AttributionNet, deletion_loss
+from spinexai.counterfactual.attribution import AttributionNet, deletion_loss, p_fracture
 from spinexai.counterfactual.inpainter import PConvUNet, inpainting_loss
 from spinexai.counterfactual.masks import training_masks
 from spinexai.counterfactual.models import (
@@ -100,6 +100,16 @@ class CounterfactualFold:
             rows = rows[rows["grade"] == 0].reset_index(drop=True)
         return image_set(rows, self.proto, self.device)
 
+    def attribution_images(self, split: str) -> ImageSet:
+        """What the attribution network learns from: every vertebra of ``split``, or with
+        ``attribution_images: positive`` those the classifier calls fractured. The deletion game is
+        posed for a positive prediction (Lenis et al., section 2); on a negative one the empty map already
+        wins, so training on all vertebrae teaches the network mostly to draw nothing."""
+        data = self.images(split)
+        if self.cf.attribution_images == "all" or not len(data.x):
+            return data
+        return data.subset(p_fracture(self.score, data.x) >= self.cf.fracture_threshold)
+
     # -- inpainter ------------------------------------------------------------------------------------
 
     def fit_inpainter(self, state_dir: Path) -> tuple[PConvUNet, pd.DataFrame]:
@@ -146,7 +156,7 @@ class CounterfactualFold:
 
     def fit_attribution(self, inpainter_path: str | Path, state_dir: Path) -> tuple[AttributionNet, pd.DataFrame]:
         cf, device = self.cf, self.device
-        train, val = self.images("train"), self.images("val")
+        train, val = self.attribution_images("train"), self.attribution_images("val")
         inpainter = load_into(build_inpainter(cf), inpainter_path, device).requires_grad_(False)
         inpaint = inpaint_fn(inpainter)
         torch.manual_seed(cf.seed + self.fold)

@@ -27,6 +27,13 @@ class ImageSet:
     x: torch.Tensor        # (N, C, S, S) fp16 on the device
     y: torch.Tensor        # (N,) class indices
 
+    def subset(self, keep: np.ndarray | torch.Tensor) -> ImageSet:
+        """The images where the boolean ``keep`` is true, rows renumbered from 0."""
+        keep = torch.as_tensor(keep, dtype=torch.bool).cpu()
+        index = keep.nonzero().flatten()
+        return ImageSet(self.rows.iloc[index.numpy()].reset_index(drop=True), self.x[index.to(self.x.device)],
+                        self.y[index.to(self.y.device)])
+
 
 def image_set(rows: pd.DataFrame, params, device: torch.device) -> ImageSet:
     """Reformations resident on ``device`` at ``params.input_size``; with ``params.in_channels`` 3

@@ -35,6 +35,10 @@ class ReformatParams(ConfigSection):
     spline_smoothing: float = 0.0
     min_fov_fraction: float = 0.6
 
+    def sagittal_pixel_mm(self, size: int) -> float:
+        """mm per pixel of a reformation resized to ``size`` x ``size`` (the 2D models' input grid)."""
+        return self.sagittal_spacing_mm * self.sagittal_size / size
+
 
 
 def spline_table(subject: str, curve: SpineCurve) -> pd.DataFrame:
