@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 
 from spinexai.counterfactual.attribution import AttributionNet, FractureScore
-from spinexai.counterfactual.evaluate import _timed, gradcam_maps, iterative_maps, our_maps, saliency_maps
 from spinexai.counterfactual.inpainter import PConvUNet
+from spinexai.counterfactual.maps import best_seconds, gradcam_maps, iterative_maps, our_maps, saliency_maps
 from spinexai.counterfactual.models import inpaint_fn
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.prototypes.network import BaselineNet
@@ -67,7 +67,7 @@ def main() -> None:
                (lambda: iterative_maps(model, x[:args.batch], score, inpaint, cf), min(args.batch, len(x)))}
     rows = []
     for name, (fn, maps) in methods.items():
-        seconds = _timed(run(fn), device, 1 if name.startswith("iterative") else 3)
+        seconds = best_seconds(run(fn), device, 1 if name.startswith("iterative") else 3)
         rows.append({"method": name, "maps": maps, "seconds": seconds, "maps_per_second": maps / seconds})
     ours = next(r for r in rows if r["method"].startswith("ours"))["maps_per_second"]
     gradcam = next(r for r in rows if r["method"].startswith("Grad-CAM"))["maps_per_second"]

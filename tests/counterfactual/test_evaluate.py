@@ -7,13 +7,9 @@ import pytest
 import torch
 from torch import nn
 
-from spinexai.counterfactual.evaluate import (
-    binary_maps,
-    domain_test,
-    hausdorff_mm,
-    localisation_table,
-    weak_localisation,
-)
+from spinexai.counterfactual.domain import domain_test
+from spinexai.counterfactual.localisation import hausdorff_mm, localisation_table, weak_localisation
+from spinexai.counterfactual.maps import binary_maps
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.images2d import ImageSet
 

@@ -4,8 +4,8 @@ per-case maps and the gallery of one fold."""
 import pandas as pd
 import torch
 
+from spinexai.counterfactual.evaluate import evaluate_attribution_fold
 from spinexai.counterfactual.figures import gallery
-from spinexai.counterfactual.fold_evaluation import evaluate_attribution_fold
 from spinexai.counterfactual.train import CounterfactualFold
 from spinexai.geometry.reformat import ReformatParams
 from spinexai.io.atomic import write_npz

@@ -2,7 +2,7 @@
 
 import torch
 
-from spinexai.counterfactual.fold_evaluation import evaluate_inpainter_fold
+from spinexai.counterfactual.evaluate import evaluate_inpainter_fold
 from spinexai.counterfactual.train import CounterfactualFold
 from spinexai.io.tables import CF_DOMAIN, CF_QUALITY, CF_ROC, write_table
 from spinexai.workflow import run

@@ -16,7 +16,7 @@ from captum.attr import IntegratedGradients, Occlusion, Saliency
 from torch import nn
 
 from spinexai.counterfactual.attribution import AttributionNet
-from spinexai.counterfactual.evaluate import our_maps
+from spinexai.counterfactual.maps import our_maps
 from spinexai.prototypes.cams import class_activation_maps
 from spinexai.prototypes.network import PrototypeNet, log_similarity, logits_of
 from spinexai.prototypes.projection import latent_batched

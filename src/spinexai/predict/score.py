@@ -15,7 +15,7 @@ import torch
 
 from spinexai.counterfactual.attribution import counterfactual as counterfactual_image
 from spinexai.counterfactual.attribution import p_fracture
-from spinexai.counterfactual.evaluate import classifier_map_arrays, our_maps
+from spinexai.counterfactual.maps import classifier_map_arrays, our_maps
 from spinexai.counterfactual.models import build_attribution, build_inpainter, fracture_score, inpaint_fn, load_classifier
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.images2d import image_set
