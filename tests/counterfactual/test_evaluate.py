@@ -85,3 +85,18 @@ def test_domain_test_identity_inpainter_keeps_the_auc_and_a_healthy_fill_removes
                           torch.device("cpu")).domain.set_index("condition")
     before, after = healthy.loc["original", "mean_p_fractured"], healthy.loc["fracture_region", "mean_p_fractured"]
     assert before > 0.5 > after  # inpainting the true region as healthy tissue removes the fracture evidence
+
+
+def test_domain_test_diagnostics_inpaint_the_wide_region_and_the_whole_body():
+    data, region = _data()
+    body = np.zeros_like(region)
+    body[:, 2:10, 2:10] = True
+    fill = lambda image, keep: image * keep + 0.1 * (1 - keep)  # noqa: E731
+    table = domain_test(data, _MeanIntensity(), fill, CounterfactualParams(repetitions=1), region,
+                        torch.device("cpu"), body).domain.set_index("condition")
+    assert {"fracture_region_wide", "vertebral_body"} <= set(table.index)
+    assert table.loc["vertebral_body", "mean_p_fractured"] < 0.5  # the body holds the evidence square
+    assert table.loc["fracture_region_wide", "mean_p_fractured"] < table.loc["original", "mean_p_fractured"]
+    without = domain_test(data, _MeanIntensity(), fill, CounterfactualParams(repetitions=1), region,
+                          torch.device("cpu")).domain
+    assert "vertebral_body" not in set(without["condition"])

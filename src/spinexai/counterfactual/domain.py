@@ -36,10 +36,17 @@ def _roc_rows(y, p, condition: str, repetition: int) -> pd.DataFrame:
     return pd.DataFrame({"condition": condition, "repetition": repetition, "fpr": fpr, "tpr": tpr})
 
 
+WIDE_RADIUS_PX = 4   # fracture_region_wide: the region grown by this many pixels (2 mm per pixel at 112^2 of 224 mm)
+
+
 def domain_test(data: ImageSet, score, inpaint, cf: CounterfactualParams, fracture: np.ndarray,
-                device: torch.device) -> DomainTest:
+                device: torch.device, body: np.ndarray | None = None) -> DomainTest:
     """Classifier ROC on the originals, with random blob masks inpainted outside the fracture region
-    (``repetitions`` draws) and with the ground-truth fracture region inpainted (where there is one)."""
+    (``repetitions`` draws) and with the ground-truth fracture region inpainted (where there is one).
+    Two diagnostics beside the paper's test: the region grown by ``WIDE_RADIUS_PX``
+    (``fracture_region_wide``), and each vertebra's whole body (``vertebral_body``, when ``body``
+    masks are given): can the inpainter take the fracture evidence away at all, and can it draw a
+    healthy vertebra?"""
     y = is_fractured(data.rows)
     size = data.x.shape[-1]
     region = torch.from_numpy(fracture).to(device)[:, None].float()
@@ -59,6 +66,11 @@ def domain_test(data: ImageSet, score, inpaint, cf: CounterfactualParams, fractu
     if has_region:
         grown = F.max_pool2d(region, 3, stride=1, padding=1)
         conditions.append(("fracture_region", 0, p_fracture(score, counterfactual(data.x, grown, inpaint))))
+        wide = F.max_pool2d(region, 2 * WIDE_RADIUS_PX + 1, stride=1, padding=WIDE_RADIUS_PX)
+        conditions.append(("fracture_region_wide", 0, p_fracture(score, counterfactual(data.x, wide, inpaint))))
+    if body is not None and body.any():
+        whole = F.max_pool2d(torch.from_numpy(body).to(device)[:, None].float(), 3, stride=1, padding=1)
+        conditions.append(("vertebral_body", 0, p_fracture(score, counterfactual(data.x, whole, inpaint))))
     rows, rocs = [], []
     for name, rep, p in conditions:
         p = p.cpu().numpy()

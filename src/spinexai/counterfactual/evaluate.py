@@ -50,7 +50,8 @@ def evaluate_inpainter_fold(fold: CounterfactualFold, inpainter_path: str | Path
     split = "test" if len(fold.parts["test"]) else "val"
     data = fold.images(split)
     fracture = region_masks(data.rows, "sag_fracture", data.x.shape[-1])
-    result = domain_test(data, fold.score, inpaint, fold.cf, fracture, fold.device)
+    body = region_masks(data.rows, "sag_body", data.x.shape[-1])
+    result = domain_test(data, fold.score, inpaint, fold.cf, fracture, fold.device, body)
     for name in ("domain", "roc", "quality"):
         setattr(result, name, getattr(result, name).assign(fold=fold.fold, split=split))
     return result

@@ -76,7 +76,8 @@ def roc_figure(roc: pd.DataFrame, domain: pd.DataFrame, path: str | Path) -> Non
     """ROC curves of the classifier on originals, with healthy tissue inpainted (every repetition, thin)
     and with the fracture region inpainted, pooled over folds."""
     fig, ax = plt.subplots(figsize=(4.2, 4))
-    colours = {"original": "green", "healthy_tissue": "blue", "fracture_region": "red"}
+    colours = {"original": "green", "healthy_tissue": "blue", "fracture_region": "red",
+               "fracture_region_wide": "orange", "vertebral_body": "purple"}
     for (fold, condition, rep), part in roc.groupby(["fold", "condition", "repetition"]):
         first = fold == roc["fold"].min() and rep == 0
         auc = domain[domain["condition"] == condition]["auc"].mean()

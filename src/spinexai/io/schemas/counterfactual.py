@@ -24,8 +24,9 @@ CF_DOMAIN = TableSchema(
     "inpainter_domain", f"{_CF}/fold<k>/domain.parquet",
     "The inpainter domain test: the 2D classifier's AUC (fracture vs healthy) on the originals, with random "
     "blob masks inpainted outside the fracture region (one row per repetition) and with the ground-truth "
-    "fracture region (dilated by 1 px) inpainted.",
-    (col("condition", "string", "original, healthy_tissue or fracture_region"),
+    "fracture region (dilated by 1 px) inpainted; two diagnostics: the region dilated by 4 px, and the "
+    "whole vertebral body (dilated by 1 px) inpainted.",
+    (col("condition", "string", "original, healthy_tissue, fracture_region, fracture_region_wide or vertebral_body"),
      col("repetition", "int64", "draw of the random masks (0 for the other conditions)"),
      col("auc", "float64", "ROC AUC of p(fracture)"), col("n", "int64", "vertebrae"),
      col("n_positive", "int64", "fractured vertebrae (grade >= data.fracture_min_grade)"),
@@ -103,7 +104,8 @@ CF_EFFECTS = TableSchema(
 CF_DOMAIN_SUMMARY = TableSchema(
     "inpainter_domain_summary", f"{_CF}/domain_summary.parquet",
     "Domain test over folds and repetitions (paper Fig. 1c).",
-    (col("condition", "string", "original, healthy_tissue, fracture_region"), col("auc_mean", "float64", "mean AUC"),
+    (col("condition", "string", "original, healthy_tissue, fracture_region, fracture_region_wide, vertebral_body"),
+     col("auc_mean", "float64", "mean AUC"),
      col("auc_sd", "float64", "SD of the AUC"), col("auc_change_mean", "float64", "mean AUC change from the originals"),
      col("auc_change_max_abs", "float64", "largest |AUC change| of any fold and repetition"),
      col("mean_p_fractured", "float64", "mean p(fracture) of fractured vertebrae"),
