@@ -8,7 +8,12 @@ import torch
 from torch import nn
 
 from spinexai.counterfactual.domain import domain_test
-from spinexai.counterfactual.localisation import hausdorff_mm, localisation_table, weak_localisation
+from spinexai.counterfactual.localisation import (
+    component_median_hausdorff_mm,
+    hausdorff_mm,
+    localisation_table,
+    weak_localisation,
+)
 from spinexai.counterfactual.maps import binary_maps
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.images2d import ImageSet
@@ -31,6 +36,17 @@ def test_weak_localisation_counts_matched_ground_truth_boxes():
 def test_hausdorff_is_in_millimetres_and_nan_for_an_empty_map():
     assert hausdorff_mm(_square(2, 5), _square(2, 2), spacing=2.0) == pytest.approx(6.0)
     assert np.isnan(hausdorff_mm(np.zeros((16, 16), bool), _square(2, 2), 1.0))
+
+
+def test_component_median_hausdorff_takes_the_median_over_component_pairs():
+    truth = np.zeros((32, 32), bool)
+    truth[2:4, 2:4] = truth[2:4, 22:24] = True   # two lesions 20 px apart
+    found = np.zeros_like(truth)
+    found[2:4, 2:4] = True                       # the map covers the first only
+    # pairs: (first, map) 0 and (second, map) 20 px (MONAI: between edge pixels) -> median 10
+    assert component_median_hausdorff_mm(found, truth, 1.0) == pytest.approx(10.0)
+    assert hausdorff_mm(found, truth, 1.0) == pytest.approx(20.0)
+    assert np.isnan(component_median_hausdorff_mm(np.zeros_like(truth), truth, 1.0))
 
 
 def test_baselines_are_binarised_at_percentiles_of_their_values_inside_the_body():

@@ -87,7 +87,7 @@ def evaluate_attribution_fold(fold: CounterfactualFold, inpainter_path: str | Pa
             pick = use_fracture if name == "fracture" else ~use_fracture
             if pick.any():
                 part = localisation_table(rows[pick].reset_index(drop=True), {k: v[pick] for k, v in binaries.items()},
-                                          target[pick], body[pick], spacing, cf.box_iou, name)
+                                          target[pick], body[pick], spacing, cf.box_iou, name, cf.hausdorff)
                 localisation.append(part.assign(split=split))
         hard = (maps["ours"] > cf.threshold).float()[:, None]
         cf_x = counterfactual(data.x, hard, inpaint)

@@ -46,6 +46,7 @@ class CounterfactualParams(ConfigSection):
     repetitions: int = 10                  # random healthy-tissue masks of the domain test
     percentiles: tuple[int, ...] = (50, 75, 90)
     box_iou: float = 0.125                 # weak localisation: a ground-truth box counts as found at IoU >= this
+    hausdorff: str = "component_median"    # per image: median over (truth, map) component pairs (the paper), or whole_mask
     optimisation_steps: int = 100          # iterative mask-optimisation baseline of the timing table
     gallery_cases: int = 8
     timing_repeats: int = 3
@@ -65,7 +66,7 @@ STAGE_KEYS = {
     "evaluate_inpainter": _COMMON + _INPAINTER + ("repetitions", "fracture_threshold"),
     "train_attribution": _COMMON + _INPAINTER + _ATTRIBUTION,
     "evaluate_attribution": _COMMON + _INPAINTER + _ATTRIBUTION + (
-        "percentiles", "box_iou", "optimisation_steps", "gallery_cases", "timing_repeats", "timing_maps"),
+        "percentiles", "box_iou", "hausdorff", "optimisation_steps", "gallery_cases", "timing_repeats", "timing_maps"),
 }
 
 

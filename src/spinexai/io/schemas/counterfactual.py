@@ -67,7 +67,8 @@ CF_LOCALISATION = TableSchema(
     "saliency_pQ: the map >= its Q-th percentile inside the body.",
     _CF_CASE + (col("method", "string", "ours, gradcam_p50, ..., saliency_p90"),
                 col("target", "string", "fracture (ground-truth region) or body (vertebral body)"),
-                col("hausdorff_mm", "float64", "symmetric Hausdorff distance (NaN: empty map)", "mm"),
+                col("hausdorff_mm", "float64", "symmetric Hausdorff distance; by default the median over "
+                    "(true component, map component) pairs, counterfactual.hausdorff (NaN: empty map)", "mm"),
                 col("weak_localisation", "float64", "share of target boxes matched at box IoU >= counterfactual.box_iou"),
                 col("area_ratio", "float64", "map area / vertebral-body area"),
                 col("empty", "bool", "the binary map has no pixel")) + _FOLD,
