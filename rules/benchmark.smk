@@ -18,6 +18,7 @@ rule benchmark_fold:
         dissection=lookup(within=config, dpath="dissection"),
         arms=benchmark_arm_params,
         counterfactual=cf_params("train_attribution"),
+        reformat=lookup(within=config, dpath="reformat"),
     log:
         "logs/benchmark_fold/fold{fold}.log",
     threads: device_threads

@@ -30,6 +30,7 @@ from spinexai.data.tensors import load_patch_stack
 from spinexai.fracture3d.classifier import ClassifierParams, load_model
 from spinexai.fracture3d.dissection.gradcam import gradcam_3d
 from spinexai.fracture3d.dissection.units import DissectionParams, dissection_maps
+from spinexai.geometry.reformat import ReformatParams
 from spinexai.geometry.sampling import input_grid_affine
 from spinexai.io.atomic import write_npz
 from spinexai.io.nifti import read_header, read_labels
@@ -104,11 +105,10 @@ def _body(row, body_key: str, mask_key: str) -> np.ndarray:
     return body if body.any() else _own(getattr(row, mask_key), row.label)
 
 
-def sagittal_grid(rows: pd.DataFrame, size: int) -> GridMaps:
+def sagittal_grid(rows: pd.DataFrame, size: int, reformat: ReformatParams) -> GridMaps:
     """The 2D models' input grid, the regions on it and the body heights (along the reformation's rows)."""
-    header = read_header(rows["sag_ct"].iloc[0])
-    native = tuple(int(n) for n in header.shape[:2])
-    spacing = tuple(float(s) for s in header.spacing[:2])
+    native = (reformat.sagittal_size,) * 2
+    spacing = (reformat.sagittal_spacing_mm,) * 2
     grid = model_grid("2d", native, spacing, size)
     regions = np.stack([downsample_region(_own(r.sag_fracture, r.label)[..., 0], grid.shape) for r in rows.itertuples()])
     body = np.array([extent_mm(_body(r, "sag_body", "sag_mask")[..., 0], 0, spacing[0]) for r in rows.itertuples()])
@@ -119,14 +119,14 @@ def sagittal_grid(rows: pd.DataFrame, size: int) -> GridMaps:
     return GridMaps(grid, rows, regions, body, affines, rows["sag_fracture"].to_numpy(str))
 
 
-def patch_grid(rows: pd.DataFrame, cls: ClassifierParams) -> GridMaps:
+def patch_grid(rows: pd.DataFrame, cls: ClassifierParams, reformat: ReformatParams) -> GridMaps:
     """The 3D classifier's input grid (centre crop, area-reduced), the regions on it and the body heights."""
-    header = read_header(rows["ct_patch"].iloc[0])
-    spacing = tuple(float(s) for s in header.spacing[:3])
+    native = (reformat.patch_size,) * 3
+    spacing = (reformat.patch_spacing_mm,) * 3
     grid = model_grid("3d", (cls.crop,) * 3, spacing, cls.input_size)
     regions = np.stack([patch_region(_own(r.fracture_patch, r.label), cls.crop, cls.input_size) for r in rows.itertuples()])
     body = np.array([extent_mm(_body(r, "body_patch", "mask_patch"), 0, spacing[0]) for r in rows.itertuples()])
-    affines = np.stack([input_grid_affine(read_header(p).affine, header.shape[:3], (cls.crop,) * 3, (cls.input_size,) * 3)
+    affines = np.stack([input_grid_affine(read_header(p).affine, native, (cls.crop,) * 3, (cls.input_size,) * 3)
                         for p in rows["ct_patch"]])
     return GridMaps(grid, rows, regions, body, affines, rows["fracture_patch"].to_numpy(str))
 
@@ -197,9 +197,10 @@ def score_grid(target: GridMaps, fold: int, tolerance_mm: float) -> pd.DataFrame
     return pd.DataFrame(out, columns=columns)
 
 
-def benchmark_fold(patches: pd.DataFrame, folds: pd.DataFrame, fold: int, models: FoldModels, bench: BenchmarkParams
-                   ) -> tuple[pd.DataFrame, list[GridMaps]]:
-    """Scores of every method on this fold's models, and the maps per grid."""
+def benchmark_fold(patches: pd.DataFrame, folds: pd.DataFrame, fold: int, models: FoldModels, bench: BenchmarkParams,
+                   reformat: ReformatParams) -> tuple[pd.DataFrame, list[GridMaps]]:
+    """Scores of every method on this fold's models, and the maps per grid (``reformat``: the native
+    grids the patches and reformations were written on)."""
     device = pick_device(bench.device)
     rows = benchmark_rows(patches, folds, bench.grades)
     if rows.empty:
@@ -207,7 +208,8 @@ def benchmark_fold(patches: pd.DataFrame, folds: pd.DataFrame, fold: int, models
         return score_grid(GridMaps(Grid("2d", (1, 1), (1.0, 1.0), (0.0, 0.0)), rows, np.zeros((0, 1, 1), bool),
                                    np.zeros(0)), fold, bench.pointing_mm), []
     size = ProtoParams.from_dict(models.arms["baseline"][0]).input_size
-    grids = [sagittal_grid(rows, size), patch_grid(rows, ClassifierParams.from_dict(models.classifier3d))]
+    grids = [sagittal_grid(rows, size, reformat),
+             patch_grid(rows, ClassifierParams.from_dict(models.classifier3d), reformat)]
     log.info("fold %d: %d vertebrae, 2D grid %s, 3D grid %s on %s", fold, len(rows), grids[0].grid.shape,
              grids[1].grid.shape, device)
     maps_2d(grids[0], models, bench, device)
