@@ -2,22 +2,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from spinexai.benchmark.grids import centre_index, downsample_region, extent_mm, model_grid
+from spinexai.benchmark.grids import centre_index, extent_mm, model_grid
 from spinexai.benchmark.references import centre_prior, random_map, vertebra_seed
 from spinexai.benchmark.stats import paired_wilcoxon
 from spinexai.geometry.sampling import input_grid_affine
-
-
-def test_a_pixel_is_in_the_region_when_at_least_half_of_it_is():
-    region = np.zeros((8, 8), bool)
-    region[0:2, 0:2] = True      # the whole of coarse pixel (0, 0)
-    region[2, 2:4] = True        # half of coarse pixel (1, 1)
-    region[4, 4] = True          # a quarter of coarse pixel (2, 2)
-    coarse = downsample_region(region, (4, 4))
-    assert coarse[0, 0] and coarse[1, 1] and not coarse[2, 2] and coarse.sum() == 2
-    volume = np.zeros((4, 4, 4), bool)
-    volume[:2, :2, :1] = True    # half of coarse voxel (0, 0, 0)
-    assert downsample_region(volume, (2, 2, 2)).sum() == 1
 
 
 def test_grid_spacing_and_centre():

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from spinexai.benchmark.grids import Grid, downsample_region, extent_mm, model_grid, patch_region
+from spinexai.benchmark.grids import Grid, extent_mm, model_grid, patch_region
 from spinexai.benchmark.maps2d import (
     cam_maps,
     captum_maps,
@@ -26,6 +26,7 @@ from spinexai.config import ConfigSection
 from spinexai.counterfactual.models import build_attribution, load_classifier
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.images2d import image_set
+from spinexai.data.regions import downsample_mask
 from spinexai.data.tensors import load_patch_stack
 from spinexai.fracture3d.classifier import ClassifierParams, load_model
 from spinexai.fracture3d.dissection.gradcam import gradcam_3d
@@ -110,7 +111,7 @@ def sagittal_grid(rows: pd.DataFrame, size: int, reformat: ReformatParams) -> Gr
     native = (reformat.sagittal_size,) * 2
     spacing = (reformat.sagittal_spacing_mm,) * 2
     grid = model_grid("2d", native, spacing, size)
-    regions = np.stack([downsample_region(_own(r.sag_fracture, r.label)[..., 0], grid.shape) for r in rows.itertuples()])
+    regions = np.stack([downsample_mask(_own(r.sag_fracture, r.label)[..., 0], grid.shape) for r in rows.itertuples()])
     body = np.array([extent_mm(_body(r, "sag_body", "sag_mask")[..., 0], 0, spacing[0]) for r in rows.itertuples()])
     # The reformation's affine is its tangent plane at the centre: exact along the centre row, approximate
     # elsewhere on the curved sheet.

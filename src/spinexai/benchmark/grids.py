@@ -1,14 +1,13 @@
-"""Grids the maps live on: the one rule that brings a region onto a coarser grid, the grid's spacing
-and where the vertebra's centre falls on it."""
+"""Grids the maps live on: the grid's spacing and where the vertebra's centre falls on it (regions come
+onto a grid by :func:`spinexai.data.regions.downsample_mask`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
+from spinexai.data.regions import downsample_mask
 from spinexai.data.tensors import centre_crop
 
 
@@ -20,14 +19,6 @@ class Grid:
     shape: tuple[int, ...]
     spacing: tuple[float, ...]
     centre: tuple[float, ...]
-
-
-def downsample_region(region: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """R on a coarser grid: a pixel belongs to R when at least half of its area lies inside R."""
-    if tuple(region.shape) == tuple(shape):
-        return region.astype(bool)
-    x = torch.from_numpy(region.astype(np.float32))[None, None]
-    return (F.interpolate(x, size=tuple(shape), mode="area")[0, 0] >= 0.5).numpy()
 
 
 def centre_index(native_size: int, size: int) -> float:
@@ -47,7 +38,7 @@ def model_grid(name: str, native_shape: tuple[int, ...], native_spacing: tuple[f
 
 def patch_region(mask: np.ndarray, crop: int, size: int) -> np.ndarray:
     """A 3D patch mask cropped like the classifier input and brought onto its grid."""
-    return downsample_region(centre_crop(mask, crop) > 0, (size,) * 3)
+    return downsample_mask(centre_crop(mask, crop) > 0, (size,) * 3)
 
 
 def extent_mm(mask: np.ndarray, axis: int, spacing: float) -> float:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
+from spinexai.data.regions import downsample_mask
 from spinexai.data.tensors import centre_crop
 from spinexai.io.nifti import read_labels
 
@@ -75,11 +75,8 @@ def patch_concepts(label: int, vertebrae: np.ndarray, body: np.ndarray | None, f
 
 
 def to_input_grid(mask: np.ndarray, crop: int, size: int) -> torch.Tensor:
-    """Crop like the classifier input and reduce to ``size``: a voxel is in when over half of it is."""
-    x = torch.from_numpy(centre_crop(mask, crop).astype(np.float32))[None, None]
-    if size != crop:
-        x = F.interpolate(x, size=(size,) * 3, mode="area")
-    return x[0, 0] > 0.5
+    """Crop like the classifier input and reduce to ``size`` (:func:`spinexai.data.regions.downsample_mask`)."""
+    return torch.from_numpy(downsample_mask(centre_crop(mask, crop) > 0, (size,) * 3))
 
 
 def load_concepts(row, label: int, crop: int, size: int, params: ConceptParams) -> tuple[torch.Tensor, np.ndarray]:
