@@ -98,8 +98,8 @@ PROTO_LOCALISATION = TableSchema(
     "the top-3 prototypes' heatmaps; gradcam, gradcam++, xgradcam: the baseline's maps for the true grade).",
     _CASE + (col("method", "string", "explanation"), col("peak_row", "int64", "peak row", "input px"),
              col("peak_col", "int64", "peak column", "input px"),
-             col("hit", "bool", "the peak pixel touches the ground-truth fracture region"),
-             col("in_body", "bool", "the peak pixel touches the vertebra's own body mask")) + _ARM,
+             col("hit", "bool", "the peak pixel lies in the ground-truth fracture region on the input grid (data.regions.downsample_mask)"),
+             col("in_body", "bool", "the peak pixel lies in the vertebra's own body mask on the input grid")) + _ARM,
 )
 
 PROTO_TABLES = TableSchema(
