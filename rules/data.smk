@@ -59,7 +59,7 @@ checkpoint ingest:
         ingest_inputs,
     output:
         manifest=paths.MANIFEST,
-        excluded=paths.EXCLUDED,
+        ingest_exclusions=paths.INGEST_EXCLUSIONS,
     params:
         root=dataset_root(),
         dataset=lookup(within=config, dpath="dataset"),
@@ -102,7 +102,7 @@ rule reformat_subject:
 rule collect_patches:
     input:
         indexes=reformat_indexes,
-        excluded=paths.EXCLUDED,
+        ingest_exclusions=paths.INGEST_EXCLUSIONS,
     output:
         patches=paths.PATCHES,
         exclusions=paths.EXCLUSIONS,

@@ -11,7 +11,7 @@ def _schema_form(pattern: str) -> str:
 
 
 def test_the_shared_tables_live_where_their_schemas_say():
-    for path, schema in ((paths.MANIFEST, T.MANIFEST), (paths.EXCLUDED, T.EXCLUDED), (paths.PATCHES, T.PATCHES),
+    for path, schema in ((paths.MANIFEST, T.MANIFEST), (paths.EXCLUSIONS, T.EXCLUSIONS), (paths.PATCHES, T.PATCHES),
                          (paths.FOLDS, T.FOLDS), (paths.HEIGHTS, T.MORPHOMETRY), (paths.CASES, T.CASES),
                          (f"{paths.CASE_DIR}/overlays.parquet", T.CASE_OVERLAYS),
                          (f"{paths.CASE_RELEVANCE_DIR}/relevance.parquet", T.CASE_RELEVANCE)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spinexai.io.tables import EXCLUDED, PATCHES, concat_rows
+from spinexai.io.tables import EXCLUSIONS, PATCHES, concat_rows
 
 
 def collect_patches(index_paths: list[str], ingest_excluded: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -16,5 +16,5 @@ def collect_patches(index_paths: list[str], ingest_excluded: pd.DataFrame) -> tu
     # Callables, not patches["ct_path"]: assigning a Series to an empty frame adopts its index (NaN rows).
     late = patches[patches["status"] == "excluded"].assign(stage="reformat",
                                                            file=lambda d: d["ct_path"] if "ct_path" in d else "")
-    exclusions = concat_rows([ingest_excluded, late.reindex(columns=EXCLUDED.names)], EXCLUDED)
+    exclusions = concat_rows([ingest_excluded, late.reindex(columns=EXCLUSIONS.names)], EXCLUSIONS)
     return patches, exclusions

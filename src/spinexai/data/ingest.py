@@ -20,7 +20,7 @@ from spinexai.geometry.spline import fit_spine_curve
 from spinexai.io.centroids import read_centroids
 from spinexai.io.grades import read_grades
 from spinexai.io.nifti import ImageHeader, read_header
-from spinexai.io.tables import EXCLUDED, MANIFEST, concat_rows
+from spinexai.io.tables import EXCLUSIONS, MANIFEST, concat_rows
 from spinexai.labels import CERVICAL, LEVEL_NAMES, THORACOLUMBAR, VERSE_RANGE, is_verse_label, spine_order
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ def ingest(root: str | Path, params: IngestParams, grade_paths: list[str] | None
     manifest = pd.DataFrame(rows, columns=MANIFEST.names)
     # A callable, not manifest["ct_path"]: assigning a Series to an empty frame adopts its index (NaN rows).
     vert_excl = manifest[manifest["status"] == "excluded"].assign(stage="ingest", file=lambda d: d["ct_path"])
-    excluded = concat_rows([vert_excl, pd.DataFrame(excluded_subjects, columns=EXCLUDED.names)], EXCLUDED)
+    excluded = concat_rows([vert_excl, pd.DataFrame(excluded_subjects, columns=EXCLUSIONS.names)], EXCLUSIONS)
     from_mask = manifest[manifest["centroid_source"] == "mask"]
     if len(from_mask):
         log.warning("%s: %d subjects have no centroid file; %d of their vertebrae are centred on mask centres "

@@ -30,7 +30,7 @@ from spinexai.io.schemas.counterfactual import (  # noqa: F401
     CF_WILCOXON,
 )
 from spinexai.io.schemas.data import (  # noqa: F401
-    EXCLUDED,
+    EXCLUSIONS,
     FOLDS,
     MANIFEST,
     PATCHES,
@@ -82,7 +82,7 @@ from spinexai.io.schemas.prototypes import (  # noqa: F401
 
 SCHEMAS = {s.name: s for s in (
     MANIFEST,
-    EXCLUDED,
+    EXCLUSIONS,
     SPLINE,
     SAG_SHEET,
     PATCHES,

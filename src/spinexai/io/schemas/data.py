@@ -40,10 +40,11 @@ MANIFEST = TableSchema(
     ) + _STATUS,
 )
 
-EXCLUDED = TableSchema(
-    "excluded", "results/data/excluded.parquet",
+EXCLUSIONS = TableSchema(
+    "exclusions", "results/data/exclusions.parquet",
     "One row per excluded vertebra (label >= 1), subject or unusable CT-like file under rawdata (label -1), "
-    "with the stage that excluded it.",
+    "with the stage that excluded it. The ingest stage writes its own rows, with these columns, to "
+    "results/data/ingest_exclusions.parquet; collect_patches adds the reformat stage's.",
     _VERTEBRA_KEYS + (
         col("stage", "string", "'ingest' or 'reformat'"),
         col("reason", "string", "why it was excluded"),
