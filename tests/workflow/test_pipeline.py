@@ -94,7 +94,8 @@ def test_prototype_outputs(workdir):
 def test_counterfactual_outputs(workdir):
     cf = workdir / "results/counterfactual"
     domain = pd.read_parquet(cf / "domain_summary.parquet")
-    assert list(domain.condition) == ["original", "healthy_tissue", "fracture_region"]
+    assert list(domain.condition) == ["original", "healthy_tissue", "fracture_region", "fracture_region_wide",
+                                      "vertebral_body"]
     assert domain.set_index("condition").loc["healthy_tissue", "runs"] == 2  # repetitions of fold 0
     table1 = pd.read_parquet(cf / "table1.parquet")
     methods = {"ours"} | {f"{m}_p{q}" for m in ("gradcam", "saliency") for q in (50, 75, 90)}
