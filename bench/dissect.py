@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,16 +21,7 @@ import torch
 
 from spinexai.fracture3d.dissection.units import dissect, encode, unit_thresholds
 from spinexai.models import FractureClassifier
-
-
-def timed(fn, device: torch.device) -> float:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    fn()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
+from spinexai.train import timing
 
 
 def main() -> None:
@@ -57,16 +47,16 @@ def main() -> None:
             pass
 
     forward()  # warm-up
-    rows = {"forward pass": timed(forward, device)}
+    rows = {"forward pass": timing.seconds(forward, device)}
     thresholds = None
 
     def pass_one():
         nonlocal thresholds
         thresholds = unit_thresholds(model, x, 0.005, args.batch)
 
-    rows["pass 1: thresholds"] = timed(pass_one, device)
-    rows["pass 2: units, r_k"] = timed(lambda: dissect(model, x, thresholds, args.batch), device)
-    rows["pass 2 with concept IoU"] = timed(
+    rows["pass 1: thresholds"] = timing.seconds(pass_one, device)
+    rows["pass 2: units, r_k"] = timing.seconds(lambda: dissect(model, x, thresholds, args.batch), device)
+    rows["pass 2 with concept IoU"] = timing.seconds(
         lambda: dissect(model, x, thresholds, args.batch, concepts, available, unit_chunk=64), device)
     base = rows["forward pass"]
     paper = rows["pass 1: thresholds"] + rows["pass 2: units, r_k"]

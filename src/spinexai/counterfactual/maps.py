@@ -3,7 +3,6 @@ saliency and the iterative mask optimisation; their binarisation; maps per secon
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -13,6 +12,7 @@ import torch
 from spinexai.cams import make_cam
 from spinexai.counterfactual.attribution import AttributionNet, deletion_loss
 from spinexai.counterfactual.params import CounterfactualParams
+from spinexai.train import timing
 from spinexai.train.inference import batched
 
 
@@ -71,16 +71,7 @@ def binary_maps(maps: dict[str, torch.Tensor], body: np.ndarray, threshold: floa
 def best_seconds(fn: Callable[[], object], device: torch.device, repeats: int) -> float:
     """The fastest of ``repeats`` timed calls of ``fn`` after one warm-up call (synchronised on CUDA)."""
     fn()  # warm-up
-    best = float("inf")
-    for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return min((timing.seconds(fn, device) for _ in range(repeats)), default=float("inf"))
 
 
 def iterative_maps(model: AttributionNet, x: torch.Tensor, score, inpaint, cf: CounterfactualParams) -> torch.Tensor:
