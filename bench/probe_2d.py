@@ -18,11 +18,12 @@ import yaml
 from sklearn.metrics import roc_auc_score
 
 from spinexai.data.images2d import graded_rows
+from spinexai.io.cards import input_geometry
 from spinexai.io.tables import FOLDS, PATCHES, read_table
 from spinexai.prototypes.evaluate import evaluate_prototype_fold
 from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.train import train_prototype_fold
-from spinexai.train.saving import input_geometry, save_model
+from spinexai.train.saving import save_model
 
 root, arm, fold, overrides = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
 init = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] else None

@@ -83,7 +83,7 @@ def _command(*extra: str) -> list[str]:
 
 
 def test_tiny_config_runs_through_sbatch(workdir, record_property):
-    run = subprocess.run(_command(), cwd=workdir, capture_output=True, text=True, timeout=1500)
+    run = subprocess.run(_command(), cwd=workdir, capture_output=True, text=True, timeout=2400)
     text = run.stdout + run.stderr
     assert run.returncode == 0, _failure(text)
     submitted = [line.strip() for line in text.splitlines() if "has been submitted with SLURM jobid" in line]

@@ -10,17 +10,9 @@ from torch import nn
 
 from spinexai.errors import InputError
 from spinexai.fracture3d.classifier import ClassifierParams
+from spinexai.io.cards import card_path, input_geometry, load_card
 from spinexai.io.nifti import write_image
-from spinexai.train.saving import (
-    card_path,
-    finished_stage,
-    input_geometry,
-    load_card,
-    load_into,
-    load_state,
-    save_model,
-    save_stage,
-)
+from spinexai.train.saving import finished_stage, load_into, load_state, save_model, save_stage
 
 
 def test_a_model_is_saved_with_the_card_that_built_it(tmp_path):

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from spinexai.io.cards import load_card
 from spinexai.io.tables import PREDICT_METRICS, PREDICTIONS, read_table
 from spinexai.predict.report import PredictReport
 from spinexai.predict.trained import TrainedRun
 from spinexai.report.build import ReportInputs
-from spinexai.train.saving import load_card
 from spinexai.workflow import run
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from spinexai.io.cards import load_card
 from spinexai.io.tables import (
     CASE_RELEVANCE,
     CLASSIFIER_PREDICTIONS,
@@ -20,7 +21,6 @@ from spinexai.io.tables import (
 )
 from spinexai.predict.summary import metrics, vertebra_table
 from spinexai.predict.trained import TrainedRun
-from spinexai.train.saving import load_card
 from spinexai.workflow import as_list, run
 
 

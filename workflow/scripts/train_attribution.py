@@ -4,8 +4,9 @@ fold's frozen 2D classifier and inpainter)."""
 import torch
 
 from spinexai.counterfactual.train import CounterfactualFold
+from spinexai.io.cards import input_geometry
 from spinexai.io.tables import CF_ATTRIBUTION_HISTORY, write_table
-from spinexai.train.saving import input_geometry, save_model
+from spinexai.train.saving import save_model
 from spinexai.train.state import state_dir_for
 from spinexai.workflow import run
 

@@ -3,8 +3,9 @@
 import torch
 
 from spinexai.counterfactual.train import CounterfactualFold
+from spinexai.io.cards import input_geometry
 from spinexai.io.tables import CF_INPAINTER_HISTORY, write_table
-from spinexai.train.saving import input_geometry, save_model
+from spinexai.train.saving import save_model
 from spinexai.train.state import state_dir_for
 from spinexai.workflow import run
 

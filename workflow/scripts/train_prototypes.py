@@ -3,10 +3,11 @@
 import torch
 
 from spinexai.data.images2d import graded_rows
+from spinexai.io.cards import input_geometry
 from spinexai.io.tables import FOLDS, PATCHES, PROTO_HISTORY, read_table, write_table
 from spinexai.prototypes.params import ProtoParams
 from spinexai.prototypes.train import train_prototype_fold
-from spinexai.train.saving import input_geometry, save_model
+from spinexai.train.saving import save_model
 from spinexai.train.state import state_dir_for
 from spinexai.workflow import run
 

@@ -12,7 +12,8 @@ from spinexai.counterfactual.attribution import AttributionNet, FractureScore
 from spinexai.counterfactual.inpainter import PConvUNet
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.errors import InputError
-from spinexai.models.classifier2d import BaselineNet, Classifier2dParams
+from spinexai.models.classifier2d import BaselineNet
+from spinexai.models.params import Classifier2dParams
 from spinexai.train.saving import load_into
 
 

@@ -25,7 +25,7 @@ from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.folds import fold_parts
 from spinexai.data.images2d import ImageSet, graded_rows, image_set
 from spinexai.io.tables import FOLDS, PATCHES, read_table
-from spinexai.models.classifier2d import Classifier2dParams
+from spinexai.models.params import Classifier2dParams
 from spinexai.train import Engine, EngineConfig, pick_device
 from spinexai.train.engine import stage_name
 from spinexai.train.saving import finished_stage, load_into, save_stage

@@ -12,6 +12,7 @@ from spinexai.fracture3d.classifier import ClassifierParams
 from spinexai.fracture3d.dissection.stage import explain_case
 from spinexai.fracture3d.dissection.units import DissectionParams
 from spinexai.io.atomic import write_figure
+from spinexai.io.cards import load_card
 from spinexai.io.nifti import write_image
 from spinexai.io.tables import (
     CASE_OVERLAYS,
@@ -24,7 +25,6 @@ from spinexai.io.tables import (
 )
 from spinexai.predict.trained import FoldModels, TrainedRun
 from spinexai.report.overlays import case_maps, write_overlays
-from spinexai.train.saving import load_card
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from spinexai.errors import InputError
-from spinexai.train.saving import card_path, input_geometry, load_card
+from spinexai.io.cards import card_path, input_geometry, load_card
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 from spinexai.errors import InputError
-from spinexai.models.classifier2d import Classifier2dParams
+from spinexai.models.params import Classifier2dParams
 
 MODELS = ("protoverse", "baseline")
 WEIGHTINGS = ("none", "inverse", "inverse_sqrt", "median", "median_printed")

@@ -1,49 +1,21 @@
 """Saved models and finished training stages: the one place that writes and reads them.
 
 A model is two files: ``model.pt``, a plain state dict (loaded with ``weights_only=True``), and
-``model.json`` beside it, which says what built the weights: the model kind, the parameters of its
-config section and the reformatting its inputs came from. A finished stage of a multi-stage
-training (``done.pt``) holds the model's state and the stage's history, so a rerun skips it.
+``model.json`` beside it, its card (``spinexai.io.cards``), which says what built the weights. A
+finished stage of a multi-stage training (``done.pt``) holds the model's state and the stage's
+history, so a rerun skips it.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import torch
 
 from spinexai.errors import InputError
 from spinexai.io.atomic import atomic_path, write_text_atomic
-from spinexai.io.nifti import read_header
-
-log = logging.getLogger(__name__)
-FORMAT = 1
-
-
-def card_path(path: str | Path) -> Path:
-    """``model.json`` beside ``model.pt``."""
-    return Path(path).with_suffix(".json")
-
-
-def _plain(params: Any) -> dict:
-    return asdict(params) if is_dataclass(params) else dict(params or {})
-
-
-def input_geometry(rows: pd.DataFrame, columns: tuple[str, ...] = ("ct_patch", "sag_ct")) -> dict:
-    """Shape and voxel spacing (mm) of the reformatted images a model was trained on, read from the
-    first row's files: what new data must match for the model to apply."""
-    out = {}
-    for column in columns:
-        if column in rows and len(rows) and rows[column].iloc[0]:
-            header = read_header(rows[column].iloc[0])
-            out[column] = {"shape": [int(n) for n in header.shape],
-                           "spacing_mm": [round(float(s), 4) for s in header.spacing]}
-    return out
+from spinexai.io.cards import card, card_path
 
 
 def save_model(state: dict[str, torch.Tensor], path: str | Path, kind: str, params: Any,
@@ -53,8 +25,7 @@ def save_model(state: dict[str, torch.Tensor], path: str | Path, kind: str, para
     ``meta``: what else identifies it (fold, arm)."""
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
-    card = {"format": FORMAT, "kind": kind, "params": _plain(params), "inputs": dict(inputs or {}), **meta}
-    write_text_atomic(card_path(path), json.dumps(card, indent=1, sort_keys=True, default=list) + "\n")
+    write_text_atomic(card_path(path), card(kind, params, inputs, **meta))
 
 
 def load_state(path: str | Path, device: torch.device | str = "cpu") -> dict[str, torch.Tensor]:
@@ -66,22 +37,6 @@ def load_state(path: str | Path, device: torch.device | str = "cpu") -> dict[str
     except Exception as err:  # torch raises pickle, zip and runtime errors for a foreign or broken file
         raise InputError(path, None, f"not a model saved by spinexai ({type(err).__name__}: "
                                      f"{str(err).splitlines()[0] if str(err) else ''})") from None
-
-
-def load_card(path: str | Path) -> dict:
-    """The card of ``path`` (the weights or the card itself)."""
-    card = card_path(path)
-    if not card.exists():
-        raise InputError(card, None, f"no model card beside {Path(path).name}: saved by an older spinexai or "
-                                     "copied without it (retrain, or copy model.json with model.pt)")
-    try:
-        data = json.loads(card.read_text())
-    except json.JSONDecodeError as err:
-        raise InputError(card, None, f"not valid JSON ({err})") from None
-    for key in ("format", "kind", "params"):
-        if key not in data:
-            raise InputError(card, key, "missing from the model card")
-    return data
 
 
 def load_into(model: torch.nn.Module, path: str | Path, device: torch.device | str = "cpu") -> torch.nn.Module:
