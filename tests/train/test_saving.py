@@ -2,16 +2,13 @@
 
 import json
 
-import numpy as np
-import pandas as pd
 import pytest
 import torch
 from torch import nn
 
 from spinexai.errors import InputError
 from spinexai.fracture3d.classifier import ClassifierParams
-from spinexai.io.cards import card_path, input_geometry, load_card
-from spinexai.io.nifti import write_image
+from spinexai.io.cards import card_path, load_card
 from spinexai.train.saving import finished_stage, load_into, load_state, save_model, save_stage
 
 
@@ -47,29 +44,8 @@ def test_a_foreign_file_gives_one_line_naming_it(tmp_path, content):
         load_state(tmp_path / "missing.pt")
 
 
-def test_a_missing_or_broken_card_is_named(tmp_path):
-    path = tmp_path / "model.pt"
-    torch.save({}, path)
-    with pytest.raises(InputError, match=r"model\.json.*no model card"):
-        load_card(path)
-    card_path(path).write_text("{")
-    with pytest.raises(InputError, match="not valid JSON"):
-        load_card(path)
-    card_path(path).write_text(json.dumps({"format": 1, "params": {}}))
-    with pytest.raises(InputError, match="'kind'"):
-        load_card(path)
-
-
 def test_a_stage_is_finished_once_marked(tmp_path):
     assert finished_stage(tmp_path / "warm") is None
     save_stage(tmp_path / "warm", {"model": {"w": torch.ones(2)}, "history": {"epoch": [0, 1]}})
     state = finished_stage(tmp_path / "warm")
     assert torch.equal(state["model"]["w"], torch.ones(2)) and state["history"]["epoch"] == [0, 1]
-
-
-def test_input_geometry_reads_shape_and_spacing_of_the_first_image(tmp_path):
-    affine = np.diag([0.5, 0.5, 1.0, 1.0])
-    write_image(tmp_path / "sag.nii.gz", np.zeros((8, 6, 1), np.float32), affine)
-    rows = pd.DataFrame({"sag_ct": [str(tmp_path / "sag.nii.gz"), "unread"]})
-    assert input_geometry(rows) == {"sag_ct": {"shape": [8, 6, 1], "spacing_mm": [0.5, 0.5, 1.0]}}
-    assert input_geometry(rows.iloc[:0]) == {}
