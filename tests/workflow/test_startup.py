@@ -11,8 +11,7 @@ from conftest import REPO
 
 def test_the_modules_the_rules_import_do_not_load_torch_or_monai():
     sources = [REPO / "Snakefile", *sorted((REPO / "rules").glob("*.smk"))]
-    modules = sorted({m for f in sources for m in re.findall(r"^\s*from (spinexai[\w.]*) import", f.read_text(), re.M)}
-                     | {m for f in sources for m in re.findall(r"^\s*import (spinexai[\w.]*)", f.read_text(), re.M)})
+    modules = sorted({m for f in sources for m in re.findall(r"^\s*(?:from|import) (spinexai[\w.]*)", f.read_text(), re.M)})
     assert modules, "no spinexai import found in the rule files"
     code = ("import sys\n" + "".join(f"import {m}\n" for m in modules)
             + "print(sorted(k for k in ('torch', 'monai') if k in sys.modules))")

@@ -17,7 +17,7 @@ from spinexai.io.nifti import read_header
 FORMAT = 1
 
 
-def card(kind: str, params: Any, inputs: dict | None = None, **meta: Any) -> str:
+def card_text(kind: str, params: Any, inputs: dict | None = None, **meta: Any) -> str:
     """The card's JSON text. ``params``: the config section (a dataclass or a dict) that builds the
     model; ``inputs``: the reformat settings its training data came from; ``meta``: what else
     identifies it (fold, arm)."""

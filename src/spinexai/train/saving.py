@@ -15,7 +15,7 @@ import torch
 
 from spinexai.errors import InputError
 from spinexai.io.atomic import atomic_path, write_text_atomic
-from spinexai.io.cards import card, card_path
+from spinexai.io.cards import card_path, card_text
 
 
 def save_model(state: dict[str, torch.Tensor], path: str | Path, kind: str, params: Any,
@@ -25,7 +25,7 @@ def save_model(state: dict[str, torch.Tensor], path: str | Path, kind: str, para
     ``meta``: what else identifies it (fold, arm)."""
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
-    write_text_atomic(card_path(path), card(kind, params, inputs, **meta))
+    write_text_atomic(card_path(path), card_text(kind, params, inputs, **meta))
 
 
 def load_state(path: str | Path, device: torch.device | str = "cpu") -> dict[str, torch.Tensor]:
