@@ -104,3 +104,25 @@ def test_checkpoint_loads_with_weights_only(tmp_path):
     _run(tmp_path / "a", epochs=2)
     state = torch.load(tmp_path / "a" / "last.pt", weights_only=True)
     assert state["epoch"] == 1 and len(state["history"]) == 2
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_trains_channels_last_and_hands_the_model_back_in_the_default_layout(tmp_path, dims):
+    conv = (torch.nn.Conv2d if dims == 2 else torch.nn.Conv3d)(2, 4, 3)
+    model = torch.nn.Sequential(conv, torch.nn.Flatten(), torch.nn.LazyLinear(1))
+    x = torch.randn(8, 2, *[6] * dims)
+    model(x)
+    last = torch.channels_last if dims == 2 else torch.channels_last_3d
+    seen = []
+
+    def loss_fn(net, batch):
+        seen.append(net[0].weight.is_contiguous(memory_format=last) and not net[0].weight.is_contiguous())
+        return net(batch).square().mean()
+
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    engine = Engine(model, optimizer, EngineConfig(2, 10, 0, monitor="loss", mode="min"), tmp_path, torch.device("cpu"))
+    before = model[0].weight.detach().clone()
+    engine.fit(lambda epoch, gen: [x], loss_fn, lambda net: {"loss": float(net(x).square().mean())})
+    assert seen == [True, True]
+    assert model[0].weight.is_contiguous()
+    assert not torch.equal(model[0].weight, before)  # the optimizer still moved the converted parameters

@@ -59,6 +59,21 @@ class EngineConfig:
     select_from: int = 0  # earlier epochs are neither kept as the best nor counted towards patience (a warm-up)
 
 
+def channels_last(model: torch.nn.Module, enabled: bool = True) -> torch.nn.Module:
+    """The model's 4D/5D weights in channels-last layout (NHWC / NDHWC), or back in the default layout
+    with ``enabled=False``; in place.
+
+    oneDNN on the CPU and cuDNN on the GPU run convolutions faster in it (``python bench/layout.py``
+    measures the pipeline's models); the parameters stay the same objects, so an optimizer built
+    before keeps working, and state dicts load into either layout.
+    """
+    dims = {p.dim() for p in model.parameters()} & {4, 5}
+    if len(dims) == 1:
+        last = torch.channels_last if dims == {4} else torch.channels_last_3d
+        model.to(memory_format=last if enabled else torch.contiguous_format)
+    return model
+
+
 class Engine:
     """Runs ``fit`` for a model and optimizer, checkpointing to ``state_dir``."""
 
@@ -122,7 +137,17 @@ class Engine:
     def fit(self, batches: Callable[[int, torch.Generator], Iterable[Any]],
             loss_fn: Callable[[torch.nn.Module, Any], torch.Tensor],
             evaluate: Callable[[torch.nn.Module], dict[str, float]]) -> list[dict[str, Any]]:
-        """Train until ``epochs`` or early stopping; returns the history (one dict per epoch)."""
+        """Train until ``epochs`` or early stopping; returns the history (one dict per epoch).
+
+        The model trains in channels-last layout (:func:`channels_last`) and is handed back in the
+        default layout, which code outside the engine (MONAI's CAMs among it) expects."""
+        channels_last(self.model)
+        try:
+            return self._fit(batches, loss_fn, evaluate)
+        finally:
+            channels_last(self.model, enabled=False)
+
+    def _fit(self, batches, loss_fn, evaluate) -> list[dict[str, Any]]:
         cfg = self.config
         self.resume()
         use_amp = cfg.amp and self.device.type == "cuda"
