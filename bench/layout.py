@@ -25,7 +25,7 @@ from spinexai.counterfactual.inpainter import PConvUNet
 from spinexai.models import FractureClassifier
 from spinexai.models.classifier2d import BaselineNet
 from spinexai.models.params import Classifier2dParams
-from spinexai.morphometry.keypoints import KeypointNet
+from spinexai.morphometry.keypoint_net import KeypointNet
 from spinexai.train.engine import channels_last
 
 

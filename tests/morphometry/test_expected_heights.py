@@ -18,7 +18,7 @@ from spinexai.genant import (
 )
 from spinexai.labels import LEVEL_LABELS
 from spinexai.morphometry.fuzzy_gsq import MORPHOLOGIES, fuzzy_genant
-from spinexai.morphometry.keypoints import mask_expected, predicted_expected
+from spinexai.morphometry.keypoint_data import mask_expected, predicted_expected
 
 LABELS = [LEVEL_LABELS[n] for n in ("T12", "L1", "L2", "L3", "L4")]
 L2 = 2  # index of the vertebra under test

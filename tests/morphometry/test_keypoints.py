@@ -6,13 +6,9 @@ import torch
 
 from spinexai.metrics import youden_metrics
 from spinexai.morphometry.fuzzy_gsq import fuzzy_genant
-from spinexai.morphometry.keypoints import (
-    KeypointNet,
-    KeypointParams,
-    heights_mm,
-    probabilities,
-    xvfa_loss,
-)
+from spinexai.morphometry.keypoint_net import KeypointNet
+from spinexai.morphometry.keypoints import heights_mm, probabilities, xvfa_loss
+from spinexai.morphometry.params import KeypointParams
 
 
 def _points(ha=0.5, hm=0.45, hp=0.5):

@@ -11,7 +11,9 @@ from spinexai.io.tables import (
     read_table,
     write_table,
 )
-from spinexai.morphometry.keypoints import KeypointParams, evaluate_keypoint_fold, keypoint_rows
+from spinexai.morphometry.keypoint_data import keypoint_rows
+from spinexai.morphometry.keypoints import evaluate_keypoint_fold
+from spinexai.morphometry.params import KeypointParams
 from spinexai.workflow import run
 
 

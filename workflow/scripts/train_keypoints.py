@@ -4,7 +4,9 @@ import torch
 
 from spinexai.io.cards import input_geometry
 from spinexai.io.tables import FOLDS, KEYPOINT_HISTORY, MORPHOMETRY, PATCHES, read_table, write_table
-from spinexai.morphometry.keypoints import KeypointParams, keypoint_rows, train_keypoint_fold
+from spinexai.morphometry.keypoint_data import keypoint_rows
+from spinexai.morphometry.keypoints import train_keypoint_fold
+from spinexai.morphometry.params import KeypointParams
 from spinexai.train.saving import save_model
 from spinexai.train.state import state_dir_for
 from spinexai.workflow import run

@@ -14,205 +14,28 @@ predicted heights of the subject's other vertebrae (see ``predicted_expected``).
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from spinexai.config import ConfigSection
 from spinexai.data.augment import intensity_2d
 from spinexai.data.folds import fold_parts
-from spinexai.data.tensors import load_sagittal_stack
-from spinexai.errors import InputError
-from spinexai.genant import expected_heights_table
-from spinexai.io.nifti import read_header
 from spinexai.metrics import youden_metrics
-from spinexai.models.encoder import UNetEncoder
-from spinexai.models.flow import RealNVP
 from spinexai.morphometry.fuzzy_gsq import MORPHOLOGIES, fuzzy_genant
+from spinexai.morphometry.keypoint_data import POINTS, FoldData, fold_data, predicted_expected, true_targets
+from spinexai.morphometry.keypoint_net import KeypointNet, forward_batched, load_keypoint_model
+from spinexai.morphometry.params import KeypointParams
 from spinexai.morphometry.rle import rle_loss, sample_keypoints
 from spinexai.train import Engine, EngineConfig, pick_device
-from spinexai.train.inference import batched
-from spinexai.train.saving import load_into
 from spinexai.train.weights import class_weights, label_counts
 
 log = logging.getLogger(__name__)
-POINTS = [f"{e}_{p}" for e in ("sup", "inf") for p in "amp"]
 TASKS = {"fracture": 1, "moderate": 2}  # positive: grade >= value (normal vs fracture; normal+mild vs moderate+severe)
-
-
-@dataclass(frozen=True)
-class KeypointParams(ConfigSection):
-    """The ``keypoints:`` section of the config."""
-
-    input_size: int = 224
-    width: int = 16
-    epochs: int = 200
-    patience: int = 30
-    monitor: str = "loss"                 # validation value that keeps the best epoch: loss, or point_error_mm
-    batch_size: int = 64
-    lr: float = 1e-3
-    temperature: float = 0.02
-    warmup_epochs: int = 10
-    head: str = "soft_argmax"             # how mu is read: soft_argmax of per-point heatmaps, or regression (XVFA)
-    rle_base: str = "laplace"
-    flow_layers: int = 6
-    class_weighting: str = "inverse"
-    samples: int = 100
-    interval: float = 0.9
-    noise_std: float = 0.02
-    contrast: float = 0.1
-    seed: int = 0
-    device: str = "auto"
-    arms: dict = field(default_factory=lambda: {"all": [1.0, 1.0, 1.0]})
-
-
-    def weights(self, arm: str) -> tuple[float, float, float]:
-        if arm not in self.arms:
-            raise InputError("config", "keypoints.arms", f"no arm '{arm}' (have {sorted(self.arms)})")
-        rle, kps, img = (float(v) for v in self.arms[arm])
-        return rle, kps, img
-
-
-class KeypointNet(nn.Module):
-    """Encoder, then the six 2D points' centres (mu) from one of two heads, and from the globally pooled
-    features a linear layer for their scales (log sigma) and the image logits.
-
-    ``head="regression"``: mu from the pooled features too (XVFA/RLE's regression head). Global pooling
-    discards where a feature fired, so a small encoder predicts near the mean shape (fold-3 probe: the
-    predicted height loss 0.12-0.13 for every grade, against 0.10-0.53 from the masks).
-    ``head="soft_argmax"``: one heatmap per point on the encoder's grid (a 1x1 convolution), softmax over
-    the grid and mu the expected cell centre (integral regression, Sun et al. 2018): translation-
-    equivariant, sub-cell precise, and never outside the image.
-    """
-
-    def __init__(self, width: int, flow_layers: int = 6, head: str = "regression") -> None:
-        super().__init__()
-        if head not in ("regression", "soft_argmax"):
-            raise ValueError(f"head must be regression or soft_argmax, got {head!r}")
-        self.head = head
-        self.encoder = UNetEncoder(2, 2, width)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.n_mu = 12 if head == "regression" else 0
-        self.out = nn.Linear(self.encoder.out_channels, self.n_mu + 12 + 2 * 4)
-        self.heatmaps = nn.Conv2d(self.encoder.out_channels, 6, 1) if head == "soft_argmax" else None
-        self.flow = RealNVP(2, layers=flow_layers, hidden=64)
-
-    def init_mean_points(self, mean: torch.Tensor) -> None:
-        """Start the regression head's prediction at ``mean`` (6, 2) normalised points."""
-        if self.head == "regression":
-            with torch.no_grad():
-                self.out.bias[:12] = mean.flatten()
-
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        features = self.encoder(x)
-        out = self.out(self.pool(features).flatten(1))
-        if self.heatmaps is None:
-            mu = out[:, :12].view(-1, 6, 2)
-        else:
-            heat = self.heatmaps(features).float()                                  # (N, 6, H, W)
-            h, w = heat.shape[-2:]
-            p = heat.flatten(2).softmax(-1).view_as(heat)
-            rows = (2 * torch.arange(h, device=x.device, dtype=p.dtype) + 1) / h - 1  # cell centres in [-1, 1]
-            cols = (2 * torch.arange(w, device=x.device, dtype=p.dtype) + 1) / w - 1
-            mu = torch.stack([(p.sum(-1) * rows).sum(-1), (p.sum(-2) * cols).sum(-1)], -1)
-        rest = out[:, self.n_mu:]
-        log_sigma = rest[:, :12].view(-1, 6, 2).clamp(-7, 2)
-        return {"mu": mu, "log_sigma": log_sigma, "grade_logits": rest[:, 12:16], "morph_logits": rest[:, 16:20]}
-
-
-def forward_batched(model: KeypointNet, x: torch.Tensor, batch_size: int) -> dict[str, torch.Tensor]:
-    """The model over ``x`` in batches (eval-mode statistics make this equal to one big batch)."""
-    return batched(model, x, batch_size)
-
-
-# -- data ----------------------------------------------------------------------------------------------
-
-def keypoint_rows(heights: pd.DataFrame, patches: pd.DataFrame, measured_only: bool = True) -> pd.DataFrame:
-    """Measured vertebrae with their sagittal reformation, grade and morphology class indices. With
-    ``measured_only=False`` (scoring new scans) every included vertebra, its mask points NaN where the
-    heights table could not measure it (no body mask): the model reads the image, not the mask."""
-    keys = ["subject", "label"]
-    measured = heights[heights["status"] == "measured"]
-    cols = [*keys, "sag_ct", "sag_heatmap", "fracture", "truth_path"]
-    included = patches[patches["status"] == "included"]
-    if measured_only:
-        rows = measured.merge(included[cols], on=keys, how="inner")
-    else:
-        own = [*keys, "level", "grade", "morphology"]
-        rows = included[own + cols[2:]].merge(measured.drop(columns=own[2:]), on=keys, how="left")
-        rows["expected_source"] = rows["expected_source"].fillna("own")
-    morph = [("normal" if g == 0 else m) if g >= 0 else "" for g, m in zip(rows["grade"], rows["morphology"], strict=True)]
-    rows["morph_class"] = [MORPHOLOGIES.index(m) if m in MORPHOLOGIES else -1 for m in morph]
-    return rows.reset_index(drop=True)
-
-
-def true_targets(rows: pd.DataFrame) -> np.ndarray:
-    """The generator's six points (synthetic cohort) in the same normalised reformation coordinates as
-    :func:`normalised_targets`; NaN where a row has no ground truth."""
-    out = np.full((len(rows), 6, 2), np.nan, np.float32)
-    cache: dict[str, dict[int, np.ndarray]] = {}
-    for n, row in enumerate(rows.itertuples()):
-        path = getattr(row, "truth_path", "") or ""
-        if not path:
-            continue
-        if path not in cache:
-            vertebrae = json.loads(Path(path).read_text())["vertebrae"]
-            cache[path] = {int(v["label"]): np.array([*v["points_mm"]["superior"], *v["points_mm"]["inferior"]], float)
-                           for v in vertebrae}
-        world = cache[path].get(int(row.label))
-        if world is None:
-            continue
-        header = read_header(row.sag_ct)
-        size = np.asarray(header.shape[:2], float)
-        out[n] = (2 * header.world_to_voxel(world)[:, :2] + 1) / size - 1
-    return out
-
-
-def normalised_targets(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Six points per row in the reformation's normalised (row, column) coordinates in [-1, 1], and the
-    millimetres per normalised unit (half the field of view)."""
-    targets = np.zeros((len(rows), 6, 2), np.float32)
-    half_fov = np.zeros(len(rows))
-    for n, row in enumerate(rows.itertuples()):
-        header = read_header(row.sag_ct)
-        world = np.array([[getattr(row, f"{p}_{a}") for a in "xyz"] for p in POINTS], float)
-        ijk = header.world_to_voxel(world)[:, :2]
-        size = np.asarray(header.shape[:2], float)
-        targets[n] = (2 * ijk + 1) / size - 1
-        half_fov[n] = size[0] * header.spacing[0] / 2
-    return targets, half_fov
-
-
-def mask_expected(rows: pd.DataFrame) -> np.ndarray:
-    """Expected heights ``(N, 3)`` of the mask-derived reading for training: the neighbours' heights where
-    the heights table took them, NaN (the model's own largest height) where it took the vertebra's own."""
-    expected = rows[["expected_ha", "expected_hm", "expected_hp"]].to_numpy(np.float32, copy=True)
-    expected[rows["expected_source"].to_numpy() != "neighbours"] = np.nan
-    return expected
-
-
-def predicted_expected(rows: pd.DataFrame, heights: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Expected heights ``(N, 3)`` (NaN = own) and sources from predicted heights ``(N, 3)`` of ``rows``.
-
-    Prediction reads the neighbours' predicted heights, not their mask-derived ones: the keypoint model
-    stands in for the masks (XVFA reads radiographs without them), so a test vertebra's reading uses no
-    mask, and the whole subject is in one split (patient-level folds), so its neighbours are predicted too.
-    The mask-derived reading is the separate reference row of the heights table.
-    """
-    frame = pd.DataFrame({"subject": rows["subject"].to_numpy(), "label": rows["label"].to_numpy(),
-                          "ha": heights[:, 0], "hm": heights[:, 1], "hp": heights[:, 2]})
-    table = expected_heights_table(frame)
-    expected = table[["expected_ha", "expected_hm", "expected_hp"]].to_numpy(np.float32, copy=True)
-    sources = table["expected_source"].tolist()
-    expected[np.array(sources) != "neighbours"] = np.nan
-    return expected, sources
 
 
 # -- model outputs to probabilities ----------------------------------------------------------------------
@@ -262,27 +85,6 @@ def _nll(log_p: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor) -> to
     return F.nll_loss(log_p[known], labels[known], weight=weights.to(log_p.device))
 
 
-# -- training and evaluation -----------------------------------------------------------------------------
-
-@dataclass
-class FoldData:
-    rows: pd.DataFrame
-    x: torch.Tensor
-    target: torch.Tensor
-    half_fov: torch.Tensor
-    grade: torch.Tensor
-    morph: torch.Tensor
-    expected: torch.Tensor  # (N, 3) mm from the mask-derived heights table, NaN = own (see mask_expected)
-
-
-def fold_data(rows: pd.DataFrame, params: KeypointParams, device: torch.device) -> FoldData:
-    target, half_fov = normalised_targets(rows)
-    return FoldData(rows, load_sagittal_stack(rows, params.input_size, device),
-                    torch.as_tensor(target, device=device), torch.as_tensor(half_fov, dtype=torch.float32, device=device),
-                    torch.as_tensor(rows["grade"].to_numpy(np.int64, copy=True), device=device),
-                    torch.as_tensor(rows["morph_class"].to_numpy(np.int64, copy=True), device=device),
-                    torch.as_tensor(mask_expected(rows), device=device))
-
 
 def train_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm: str, params: KeypointParams,
                         state_dir: str | Path) -> tuple[dict, pd.DataFrame]:
@@ -291,7 +93,7 @@ def train_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm:
     weights = params.weights(arm)
     parts = fold_parts(rows, folds, fold)
     torch.manual_seed(params.seed)
-    train, val = fold_data(parts["train"], params, device), fold_data(parts["val"], params, device)
+    train, val = fold_data(parts["train"], params.input_size, device), fold_data(parts["val"], params.input_size, device)
     log.info("fold %d arm %s (rle, kps, img = %s): %d training, %d validation vertebrae on %s", fold, arm, weights,
              len(train.rows), len(val.rows), device)
     w_grade = class_weights(label_counts(train.grade.cpu().numpy(), 4), params.class_weighting, normalise="classes")
@@ -373,10 +175,6 @@ def score_rows(model: KeypointNet, data: FoldData, params: KeypointParams, weigh
     return Scored(frame, grade_p, sampled, float(error.mean()))
 
 
-def load_keypoint_model(params: KeypointParams, path: str | Path, device: torch.device) -> KeypointNet:
-    return load_into(KeypointNet(params.width, params.flow_layers, params.head).to(device), path, device)
-
-
 def evaluate_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm: str, params: KeypointParams,
                            model_path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-vertebra predictions and the metrics of both tasks, from the mean keypoints and over sampled ones."""
@@ -387,7 +185,7 @@ def evaluate_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, a
     parts = fold_parts(rows, folds, fold)
     predictions, metrics = [], []
     for split in ("val", "test"):
-        data = fold_data(parts[split], params, device)
+        data = fold_data(parts[split], params.input_size, device)
         if not len(data.rows):
             continue
         scored = score_rows(model, data, params, weights, generator)

@@ -22,7 +22,10 @@ from spinexai.data.images2d import image_set
 from spinexai.data.regions import fracture_regions, region_masks
 from spinexai.data.tensors import load_patch_stack
 from spinexai.fracture3d.classifier import ClassifierParams, load_model, predict
-from spinexai.morphometry.keypoints import KeypointParams, fold_data, keypoint_rows, load_keypoint_model, score_rows
+from spinexai.morphometry.keypoint_data import fold_data, keypoint_rows
+from spinexai.morphometry.keypoint_net import load_keypoint_model
+from spinexai.morphometry.keypoints import score_rows
+from spinexai.morphometry.params import KeypointParams
 from spinexai.predict.trained import FoldModels, check_inputs
 from spinexai.prototypes.evaluate import grade_predictions, prototype_outputs
 from spinexai.prototypes.network import PrototypeNet, build_model
@@ -91,7 +94,7 @@ def keypoints(rows: pd.DataFrame, heights: pd.DataFrame, models: FoldModels, tab
     params = KeypointParams.from_dict(card["params"])
     arm = card.get("arm") or next(iter(params.arms))
     model = load_keypoint_model(params, models.keypoints, device)
-    data = fold_data(measured, params, device)
+    data = fold_data(measured, params.input_size, device)
     generator = torch.Generator(device=device).manual_seed(params.seed + models.fold)
     return score_rows(model, data, params, params.weights(arm), generator).frame.assign(fold=models.fold, arm=arm,
                                                                                         split=SPLIT)
