@@ -28,13 +28,13 @@ from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.images2d import image_set
 from spinexai.data.regions import downsample_mask
 from spinexai.data.tensors import load_patch_stack
+from spinexai.data.vertebra import vertebrae
 from spinexai.fracture3d.classifier import ClassifierParams, load_model
 from spinexai.fracture3d.dissection.gradcam import gradcam_3d
 from spinexai.fracture3d.dissection.units import DissectionParams, dissection_maps
 from spinexai.geometry.reformat import ReformatParams
-from spinexai.geometry.sampling import input_grid_affine
 from spinexai.io.atomic import write_npz
-from spinexai.io.nifti import read_header, read_labels
+from spinexai.io.nifti import read_labels
 from spinexai.prototypes.network import build_model
 from spinexai.prototypes.params import ProtoParams
 from spinexai.train import pick_device
@@ -115,20 +115,17 @@ def sagittal_grid(rows: pd.DataFrame, size: int, reformat: ReformatParams) -> Gr
     body = np.array([extent_mm(_body(r, "sag_body", "sag_mask")[..., 0], 0, spacing[0]) for r in rows.itertuples()])
     # The reformation's affine is its tangent plane at the centre: exact along the centre row, approximate
     # elsewhere on the curved sheet.
-    affines = np.stack([input_grid_affine(read_header(p).affine, (*native, 1), (*native, 1), (size, size, 1))
-                        for p in rows["sag_ct"]])
+    affines = np.stack([v.sagittal_input_affine(size) for v in vertebrae(rows)])
     return GridMaps(grid, rows, regions, body, affines, rows["sag_fracture"].to_numpy(str))
 
 
 def patch_grid(rows: pd.DataFrame, cls: ClassifierParams, reformat: ReformatParams) -> GridMaps:
     """The 3D classifier's input grid (centre crop, area-reduced), the regions on it and the body heights."""
-    native = (reformat.patch_size,) * 3
     spacing = (reformat.patch_spacing_mm,) * 3
     grid = model_grid("3d", (cls.crop,) * 3, spacing, cls.input_size)
     regions = np.stack([patch_region(_own(r.fracture_patch, r.label), cls.crop, cls.input_size) for r in rows.itertuples()])
     body = np.array([extent_mm(_body(r, "body_patch", "mask_patch"), 0, spacing[0]) for r in rows.itertuples()])
-    affines = np.stack([input_grid_affine(read_header(p).affine, native, (cls.crop,) * 3, (cls.input_size,) * 3)
-                        for p in rows["ct_patch"]])
+    affines = np.stack([v.patch_input_affine(cls.crop, cls.input_size) for v in vertebrae(rows)])
     return GridMaps(grid, rows, regions, body, affines, rows["fracture_patch"].to_numpy(str))
 
 

@@ -13,8 +13,8 @@ import pandas as pd
 import torch
 
 from spinexai.data.tensors import load_sagittal_stack
+from spinexai.data.vertebra import Vertebra
 from spinexai.genant import expected_heights_table
-from spinexai.io.nifti import read_header
 from spinexai.morphometry.fuzzy_gsq import MORPHOLOGIES
 
 POINTS = [f"{e}_{p}" for e in ("sup", "inf") for p in "amp"]
@@ -55,9 +55,7 @@ def true_targets(rows: pd.DataFrame) -> np.ndarray:
         world = cache[path].get(int(row.label))
         if world is None:
             continue
-        header = read_header(row.sag_ct)
-        size = np.asarray(header.shape[:2], float)
-        out[n] = (2 * header.world_to_voxel(world)[:, :2] + 1) / size - 1
+        out[n] = Vertebra.of(row).sagittal_normalised(world)
     return out
 
 
@@ -67,12 +65,10 @@ def normalised_targets(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     targets = np.zeros((len(rows), 6, 2), np.float32)
     half_fov = np.zeros(len(rows))
     for n, row in enumerate(rows.itertuples()):
-        header = read_header(row.sag_ct)
+        vertebra = Vertebra.of(row)
         world = np.array([[getattr(row, f"{p}_{a}") for a in "xyz"] for p in POINTS], float)
-        ijk = header.world_to_voxel(world)[:, :2]
-        size = np.asarray(header.shape[:2], float)
-        targets[n] = (2 * ijk + 1) / size - 1
-        half_fov[n] = size[0] * header.spacing[0] / 2
+        targets[n] = vertebra.sagittal_normalised(world)
+        half_fov[n] = vertebra.sagittal_half_fov_mm
     return targets, half_fov
 
 

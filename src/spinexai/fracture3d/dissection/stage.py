@@ -12,6 +12,7 @@ import torch
 from matplotlib.figure import Figure
 
 from spinexai.data.tensors import HU_RANGE, load_patch_stack
+from spinexai.data.vertebra import Vertebra
 from spinexai.fracture3d.classifier import ClassifierParams, load_model, split_rows
 from spinexai.fracture3d.dissection.concepts import CONCEPTS, ConceptParams, load_concepts
 from spinexai.fracture3d.dissection.figures import UnitView, all_slices, case_figure, collage
@@ -31,7 +32,6 @@ from spinexai.fracture3d.dissection.units import (
     unit_thresholds,
     unit_volume,
 )
-from spinexai.geometry.sampling import input_grid_affine
 from spinexai.geometry.sheet import patch_to_ct
 from spinexai.io.atomic import atomic_dir, write_figure
 from spinexai.io.nifti import read_header, write_image
@@ -171,8 +171,7 @@ def export_units(result: DissectionResult, cls: ClassifierParams, params: Dissec
                 row = rows.iloc[i]
                 sample = f"{stem}_top{j}_{case_id(row['subject'], row['label'])}"
                 write_figure(all_slices(view, f"unit {unit}: {view.caption}"), staging / f"{sample}_slices.png", dpi=90)
-                header = read_header(row["ct_patch"])
-                affine = input_grid_affine(header.affine, tuple(header.shape[:3]), (cls.crop,) * 3, (cls.input_size,) * 3)
+                affine = Vertebra(row).patch_input_affine(cls.crop, cls.input_size)
                 files = {"slices": f"{sample}_slices.png", "ct": f"{sample}_ct.nii.gz",
                          "activation": f"{sample}_activation.nii.gz", "mask": f"{sample}_mask.nii.gz"}
                 write_image(staging / files["ct"], _to_hu(x[i, 0]), affine)
@@ -243,8 +242,7 @@ def explain_case(patches: pd.DataFrame, subject: str, label: int, cls: Classifie
 
 
 def _on_ct(volume: np.ndarray, case: pd.Series, ct_path: str | Path, cls: ClassifierParams) -> tuple[np.ndarray, np.ndarray]:
-    patch = read_header(case["ct_patch"])
-    grid = input_grid_affine(patch.affine, patch.shape[:3], (cls.crop,) * 3, (cls.input_size,) * 3)
+    grid = Vertebra(case).patch_input_affine(cls.crop, cls.input_size)
     ct = read_header(ct_path)
     return patch_to_ct(volume, grid, ct), ct.affine
 
