@@ -4,19 +4,16 @@ morphometry, prototypes, counterfactual)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 
-from spinexai.io.atomic import write_text_atomic
 from spinexai.labels import case_id
 from spinexai.predict.cases import vertebra_dir
-from spinexai.report.build import Report, _commit
+from spinexai.report.build import Report
 from spinexai.report.model import Block, Link, ReportInputs, Section
-from spinexai.report.sections.config import _version, config_section
+from spinexai.report.sections.config import config_section
 from spinexai.report.sections.dataset import dataset_section
-from spinexai.report.viewer import copy_vendor
 
 
 class PredictReport(Report):
@@ -93,22 +90,13 @@ class PredictReport(Report):
             text="Loaded with weights_only=True and built from their model cards (model.json), not from this run's "
                  "config; each was checked against the new data's reformatting.", table=self.models)])
 
-    def write(self) -> list[Path]:
-        self.out.mkdir(parents=True, exist_ok=True)
-        copy_vendor(self.out)
-        case_dir = self.out / "cases"
-        case_dir.mkdir(exist_ok=True)
-        pages = []
-        if self.patches is not None:
-            for case in self.verdicts.assign(fold=self.verdicts["explain_fold"]).itertuples():
-                path = case_dir / self.case_page_name(case)
-                write_text_atomic(path, self.case_page(case, case_dir))
-                pages.append(path)
-        sections = [self.verdict_section(), self.metrics_section(), self.models_section(), dataset_section(self),
-                    config_section(self)]
-        run = {"generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "version": _version("spinexai"),
-               "commit": _commit(), "dataset": self.cfg.get("dataset", {}).get("kind", "?")}
-        index = self.out / "index.html"
-        write_text_atomic(index, self.env.get_template("index.html.j2").render(
-            title="predictions on new scans", home=None, sections=sections, run=run))
-        return [index, *pages]
+    title = "predictions on new scans"
+
+    def case_rows(self) -> pd.DataFrame | None:
+        if self.patches is None:
+            return None
+        return self.verdicts.assign(fold=self.verdicts["explain_fold"])
+
+    def sections(self) -> list[Section]:
+        return [self.verdict_section(), self.metrics_section(), self.models_section(), dataset_section(self),
+                config_section(self)]

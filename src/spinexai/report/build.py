@@ -27,7 +27,7 @@ from spinexai.io.atomic import write_text_atomic
 from spinexai.labels import case_id
 from spinexai.prototypes.params import ProtoParams
 from spinexai.report import case_page as case_pages
-from spinexai.report.model import Fig, ReportInputs, exists, read  # noqa: F401  (ReportInputs: the inputs of Report)
+from spinexai.report.model import Fig, ReportInputs, Section, exists, read  # noqa: F401  (ReportInputs: the inputs of Report)
 from spinexai.report.render import environment
 from spinexai.report.sections.benchmark import benchmark_section
 from spinexai.report.sections.cases import cases_section
@@ -117,19 +117,15 @@ class Report:
 
     # -- all pages --------------------------------------------------------------------------------------
 
-    def write(self) -> list[Path]:
-        """Write index.html, the case pages and their figures; returns the pages written."""
-        self.out.mkdir(parents=True, exist_ok=True)
-        copy_vendor(self.out)
-        case_dir = self.out / "cases"
-        case_dir.mkdir(exist_ok=True)
-        pages = []
-        if self.cases is not None and self.patches is not None:
-            for case in self.cases.itertuples():
-                path = case_dir / self.case_page_name(case)
-                write_text_atomic(path, self.case_page(case, case_dir))
-                pages.append(path)
-        sections = [
+    title = "run report"
+
+    def case_rows(self) -> pd.DataFrame | None:
+        """The vertebrae that get a case page (hook: the predict report pages every scored vertebra)."""
+        return self.cases if self.cases is not None and self.patches is not None else None
+
+    def sections(self) -> list[Section]:
+        """The index page's sections, in order (hook)."""
+        return [
             dataset_section(self), classifier_section(self, self.out), dissection_section(self, self.out),
             cases_section(self),
             prototypes_section(self, self.out),
@@ -137,13 +133,26 @@ class Report:
             benchmark_section(self, self.out),
             morphometry_section(self, self.out), config_section(self),
         ]
+
+    def write(self) -> list[Path]:
+        """Write index.html, the case pages and their figures; returns the pages written."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        copy_vendor(self.out)
+        case_dir = self.out / "cases"
+        case_dir.mkdir(exist_ok=True)
+        pages = []
+        rows = self.case_rows()
+        for case in rows.itertuples() if rows is not None else ():
+            path = case_dir / self.case_page_name(case)
+            write_text_atomic(path, self.case_page(case, case_dir))
+            pages.append(path)
+        sections = self.sections()
         run = {"generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "version": _version("spinexai"),
                "commit": _commit(), "dataset": self.cfg.get("dataset", {}).get("kind", "?")}
         index = self.out / "index.html"
         write_text_atomic(index, self.env.get_template("index.html.j2").render(
-            title="run report", home=None, sections=sections, run=run))
+            title=self.title, home=None, sections=sections, run=run))
         return [index, *pages]
-
 
 
 def _commit() -> str:
