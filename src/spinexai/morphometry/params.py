@@ -33,7 +33,6 @@ class KeypointParams(ConfigSection):
     device: str = "auto"
     arms: dict = field(default_factory=lambda: {"all": [1.0, 1.0, 1.0]})
 
-
     def weights(self, arm: str) -> tuple[float, float, float]:
         if arm not in self.arms:
             raise InputError("config", "keypoints.arms", f"no arm '{arm}' (have {sorted(self.arms)})")
