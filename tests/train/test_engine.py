@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from spinexai.train import Engine, EngineConfig
+from spinexai.train import engine as engine_module
+from spinexai.train.engine import use_autocast
 
 
 class Killed(RuntimeError):
@@ -126,3 +128,36 @@ def test_trains_channels_last_and_hands_the_model_back_in_the_default_layout(tmp
     assert seen == [True, True]
     assert model[0].weight.is_contiguous()
     assert not torch.equal(model[0].weight, before)  # the optimizer still moved the converted parameters
+
+
+def test_autocast_modes(monkeypatch):
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    assert use_autocast("cuda", gpu) and not use_autocast("cuda", cpu)
+    assert not use_autocast("never", gpu) and not use_autocast("never", cpu)
+    monkeypatch.setattr(engine_module, "cpu_has_bf16", lambda: True)
+    assert use_autocast("native", cpu) and use_autocast("native", gpu)
+    monkeypatch.setattr(engine_module, "cpu_has_bf16", lambda: False)
+    assert not use_autocast("native", cpu)  # emulated bf16 would be slower than fp32
+    with pytest.raises(ValueError, match="autocast must be one of"):
+        use_autocast("off", cpu)
+
+
+@pytest.mark.parametrize("mode", ["never", "native"])
+def test_native_autocast_trains_in_bf16_on_a_bf16_cpu_and_keeps_fp32_weights(tmp_path, monkeypatch, mode):
+    monkeypatch.setattr(engine_module, "cpu_has_bf16", lambda: True)  # the CPU kernels run on any CPU, emulated or not
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.Flatten(), torch.nn.Linear(64, 1))
+    x = torch.randn(8, 1, 6, 6)
+    seen = []
+
+    def loss_fn(net, batch):
+        out = net(batch)
+        seen.append(out.dtype)
+        return out.float().square().mean()
+
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    config = EngineConfig(2, 10, 0, monitor="loss", mode="min", autocast=mode)
+    Engine(model, optimizer, config, tmp_path, torch.device("cpu")).fit(
+        lambda epoch, gen: [x], loss_fn, lambda net: {"loss": float(net(x).float().square().mean())})
+    assert seen == [torch.bfloat16 if mode == "native" else torch.float32] * 2
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert torch.load(tmp_path / "last.pt", weights_only=True)["model"]["0.weight"].dtype == torch.float32

@@ -43,6 +43,7 @@ class CounterfactualParams(ConfigSection):
     patience: int = 30
     attribution_batch_size: int = 64
     # evaluation
+    evaluate_splits: tuple[str, ...] = ("val", "test")  # splits whose maps are scored (evaluate_attribution)
     repetitions: int = 10                  # random healthy-tissue masks of the domain test
     percentiles: tuple[int, ...] = (50, 75, 90)
     box_iou: float = 0.125                 # weak localisation: a ground-truth box counts as found at IoU >= this
@@ -53,9 +54,10 @@ class CounterfactualParams(ConfigSection):
     timing_maps: int = 8                   # images the iterative baseline is timed on (it costs steps x a training step each)
     seed: int = 0
     device: str = "auto"
+    autocast: str = "cuda"                # bf16 autocast in training: cuda (a GPU only), native (also a CPU with bf16 instructions), never
 
 
-_COMMON = ("classifier_arm", "seed", "device")
+_COMMON = ("classifier_arm", "seed", "device", "autocast")
 _INPAINTER = ("inpainter_depth", "inpainter_width", "phase1_epochs", "phase2_epochs", "lr_phase1", "lr_phase2",
               "inpainter_batch_size", "blob_fraction", "inpainter_flip", "loss_weights")
 _ATTRIBUTION = ("attribution_images", "fracture_threshold", "levels", "threshold", "max_area", "objective_weights",
@@ -66,7 +68,7 @@ STAGE_KEYS = {
     "evaluate_inpainter": _COMMON + _INPAINTER + ("repetitions", "fracture_threshold"),
     "train_attribution": _COMMON + _INPAINTER + _ATTRIBUTION,
     "evaluate_attribution": _COMMON + _INPAINTER + _ATTRIBUTION + (
-        "percentiles", "box_iou", "hausdorff", "optimisation_steps", "gallery_cases", "timing_repeats", "timing_maps"),
+        "evaluate_splits", "percentiles", "box_iou", "hausdorff", "optimisation_steps", "gallery_cases", "timing_repeats", "timing_maps"),
 }
 
 

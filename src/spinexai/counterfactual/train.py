@@ -146,7 +146,7 @@ class CounterfactualFold:
             model.freeze_encoder_bn = phase == 1
             frozen = {id(p) for p in model.encoder_norm_parameters()} if phase == 1 else set()
             params = [p for p in model.parameters() if id(p) not in frozen]
-            config = EngineConfig(epochs, epochs + 1, cf.seed + 1000 * self.fold + phase, "hole_l1", "min")
+            config = EngineConfig(epochs, epochs + 1, cf.seed + 1000 * self.fold + phase, "hole_l1", "min", autocast=cf.autocast)
             part = run_stage(model, state_dir / f"phase{phase + 1}", device, torch.optim.Adam(params, lr=lr), config,
                              batches, loss_fn, evaluate)
             history.append(part.assign(stage=f"phase{phase + 1}"))
@@ -187,7 +187,7 @@ class CounterfactualFold:
         scheduler = torch.optim.lr_scheduler.CyclicLR(optimizer, cf.lr_min, cf.lr_max,
                                                       step_size_up=max(1, round(cf.cycle_epochs * per_epoch)),
                                                       cycle_momentum=False)
-        config = EngineConfig(cf.attribution_epochs, cf.patience, cf.seed + 1000 * self.fold + 7, "total", "min")
+        config = EngineConfig(cf.attribution_epochs, cf.patience, cf.seed + 1000 * self.fold + 7, "total", "min", autocast=cf.autocast)
         history = run_stage(model, state_dir / "attribution", device, optimizer, config,
                             _batch_iter(train, cf.attribution_batch_size, device), loss_fn, evaluate, scheduler)
         return model.eval(), history

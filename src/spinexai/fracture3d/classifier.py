@@ -46,6 +46,7 @@ class ClassifierParams(ConfigSection):
     monitor: str = "auc"  # validation metric that keeps the best epoch (the paper: f1 at the threshold)
     seed: int = 0
     device: str = "auto"
+    autocast: str = "cuda"  # bf16 autocast in training: cuda (a GPU only), native (also a CPU with bf16 instructions), never
     augment: dict = field(default_factory=dict)
 
 
@@ -103,7 +104,8 @@ def train_fold(patches: pd.DataFrame, folds: pd.DataFrame, fold: int, params: Cl
              int(y_train.sum()), len(y_val), device)
     model = build_model(params).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=params.lr)
-    engine = Engine(model, optimizer, EngineConfig(params.epochs, params.patience, params.seed + fold, params.monitor),
+    engine = Engine(model, optimizer, EngineConfig(params.epochs, params.patience, params.seed + fold, params.monitor,
+                                                   autocast=params.autocast),
                     state_dir, device)
     augment = AugmentParams.from_dict(params.augment)
 

@@ -103,7 +103,7 @@ def train_keypoint_fold(rows: pd.DataFrame, folds: pd.DataFrame, fold: int, arm:
     optimizer = torch.optim.Adam(model.parameters(), lr=params.lr)
     # The best epoch is chosen once every loss term trains (after the keypoint-only warm-up).
     config = EngineConfig(params.epochs, params.patience, params.seed + fold, params.monitor, "min",
-                          select_from=min(params.warmup_epochs, params.epochs - 1))
+                          select_from=min(params.warmup_epochs, params.epochs - 1), autocast=params.autocast)
     engine = Engine(model, optimizer, config, state_dir, device)
 
     # Keypoints alone first: the classification terms can move points freely while the learnt scale is

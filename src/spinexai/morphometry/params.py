@@ -31,6 +31,7 @@ class KeypointParams(ConfigSection):
     contrast: float = 0.1
     seed: int = 0
     device: str = "auto"
+    autocast: str = "cuda"                # bf16 autocast in training: cuda (a GPU only), native (also a CPU with bf16 instructions), never
     arms: dict = field(default_factory=lambda: {"all": [1.0, 1.0, 1.0]})
 
     def weights(self, arm: str) -> tuple[float, float, float]:

@@ -44,6 +44,7 @@ class ProtoParams(Classifier2dParams):
     top_fraction: float = 0.02            # projection box encloses the top 2% of the similarity map
     seed: int = 0
     device: str = "auto"
+    autocast: str = "cuda"                # bf16 autocast in training: cuda (a GPU only), native (also a CPU with bf16 instructions), never
     main_arm: str = "protoverse"
     compare: tuple[str, ...] = ("protopnet", "baseline")  # arms of Tables 1-2 next to the main arm
     reader_fold: int = -1                  # fold whose model the reader kit shows; -1: best validation class F1

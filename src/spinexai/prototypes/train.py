@@ -139,8 +139,9 @@ class FoldTrainer:
         if schedule == "cosine":
             steps = epochs * math.ceil(len(self.train.y) / self.params.batch_size)
             scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
-        engine = Engine(self.model, optimizer, EngineConfig(epochs, patience or epochs + 1, self.params.seed + 1000 * self.fold + index,
-                                                             "class_f1", "max"), self.state_dir / name, self.device, scheduler)
+        config = EngineConfig(epochs, patience or epochs + 1, self.params.seed + 1000 * self.fold + index, "class_f1", "max",
+                              autocast=self.params.autocast)
+        engine = Engine(self.model, optimizer, config, self.state_dir / name, self.device, scheduler)
         history = pd.DataFrame(engine.fit(self._batches(self.train), loss_fn, self.evaluate)).assign(stage=name)
         if keep_best and engine.best_state is not None:
             self.model.load_state_dict(engine.best_state)
