@@ -1,6 +1,8 @@
 """The counterfactual stage's evaluation on its own: weak localisation, Hausdorff distance, the baselines'
 percentile maps, the localisation table and the inpainter's domain test."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,6 +10,7 @@ import torch
 from torch import nn
 
 from spinexai.counterfactual.domain import domain_test
+from spinexai.counterfactual.evaluate import evaluate_attribution_fold
 from spinexai.counterfactual.localisation import (
     component_median_hausdorff_mm,
     hausdorff_mm,
@@ -17,6 +20,8 @@ from spinexai.counterfactual.localisation import (
 from spinexai.counterfactual.maps import binary_maps
 from spinexai.counterfactual.params import CounterfactualParams
 from spinexai.data.images2d import ImageSet
+from spinexai.errors import InputError
+from spinexai.geometry.reformat import ReformatParams
 
 
 def _square(r0, c0, size=4, shape=(16, 16)):
@@ -116,3 +121,11 @@ def test_domain_test_diagnostics_inpaint_the_wide_region_and_the_whole_body():
     without = domain_test(data, _MeanIntensity(), fill, CounterfactualParams(repetitions=1), region,
                           torch.device("cpu")).domain
     assert "vertebral_body" not in set(without["condition"])
+
+
+def test_attribution_evaluation_refuses_splits_without_vertebrae():
+    rows = pd.DataFrame({"subject": ["a"], "label": [20]})
+    fold = SimpleNamespace(fold=2, device=torch.device("cpu"), parts={"val": rows, "test": rows.iloc[:0]},
+                           cf=CounterfactualParams(evaluate_splits=("test",)))
+    with pytest.raises(InputError, match="counterfactual.evaluate_splits.*fold 2: no vertebra in test"):
+        evaluate_attribution_fold(fold, "unused.pt", "unused.pt", ReformatParams())

@@ -27,6 +27,7 @@ from spinexai.counterfactual.models import build_attribution, build_inpainter, i
 from spinexai.counterfactual.sanity import randomised, rank_correlation
 from spinexai.counterfactual.train import CounterfactualFold
 from spinexai.data.regions import region_masks
+from spinexai.errors import InputError
 from spinexai.geometry.reformat import ReformatParams
 from spinexai.train.saving import load_into
 
@@ -61,14 +62,18 @@ def evaluate_attribution_fold(fold: CounterfactualFold, inpainter_path: str | Pa
                               reformat: ReformatParams) -> AttributionEvaluation:
     """``reformat``: the section that made the reformations (their size and spacing give the mm per input pixel)."""
     cf, device = fold.cf, fold.device
+    splits = [s for s in SPLITS if s in cf.evaluate_splits and len(fold.parts[s])]
+    if not splits:
+        raise InputError("config", "counterfactual.evaluate_splits",
+                         f"fold {fold.fold}: no vertebra in {', '.join(cf.evaluate_splits)}")
+    timed_split = "test" if "test" in splits else splits[0]
     inpaint = inpaint_fn(load_into(build_inpainter(cf), inpainter_path, fold.device))
     model = load_into(build_attribution(fold.classifier, cf), model_path, device)
     random_model, random_score = randomised(model, fold.score, cf.seed + 4242)
     batch = cf.attribution_batch_size
     localisation, sanity, effects, arrays = [], [], [], {}
     timing = pd.DataFrame()
-    timed_split = "test" if len(fold.parts["test"]) else "val"
-    for split in SPLITS:
+    for split in splits:
         data = fold.images(split)
         if not len(data.x):
             continue
