@@ -49,6 +49,8 @@ rule train_keypoints:
         "logs/train_keypoints/{arm}_fold{fold}.log",
     benchmark:
         "benchmarks/train_keypoints/{arm}_fold{fold}.tsv"
+    # No training upstream: start it early, so it does not trail the run alone on one core.
+    priority: 5
     threads: device_threads
     resources:
         gpu=gpu_slots,
